@@ -1,0 +1,57 @@
+"""corrections: reader-suggested corrections and clarifications for news sites."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the application: configuration, extensions and blueprints."""
+    app = Flask(__name__,
+                instance_path=os.environ.get("CORRECTIONS_INSTANCE_PATH") or str(ROOT / "instance"),
+                instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app.config.from_object("corrections.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("CORRECTIONS")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = os.path.join(app.instance_path, "corrections.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config["SECRET_KEY"]:
+        if not (app.debug or app.testing):
+            raise RuntimeError("SECRET_KEY is not set: put it in instance/config.py "
+                               "or the CORRECTIONS_SECRET_KEY environment variable.")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
+
+    from . import auth, database, errors, security  # noqa: F401 (auth registers the user loader)
+    from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, select_locale
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    errors.init_app(app)
+    security.init_app(app)
+
+    from .views import api, public
+    app.register_blueprint(api.bp)
+    app.register_blueprint(public.bp)
+    if app.config["DEMO"]:
+        from .views import demo
+        app.register_blueprint(demo.bp)
+
+    from . import cli
+    cli.init_app(app)
+    return app

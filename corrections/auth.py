@@ -1,0 +1,9 @@
+"""Who is signed in: Flask-Login's view of editor accounts."""
+from .extensions import db, login_manager
+from .models import Editor
+
+
+@login_manager.user_loader
+def load_editor(editor_id: str) -> Editor | None:
+    editor = db.session.get(Editor, int(editor_id)) if editor_id.isdigit() else None
+    return editor if editor is not None and editor.active else None

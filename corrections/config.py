@@ -1,0 +1,51 @@
+"""Default settings. Later layers win: instance/config.py, CORRECTIONS_* env, test_config."""
+
+# Signs sessions, CSRF tokens and email action links; keys the client-IP hash.
+# Must be set outside this file (instance/config.py or CORRECTIONS_SECRET_KEY).
+SECRET_KEY = None
+
+# None means SQLite in the instance folder (instance/corrections.sqlite3, WAL).
+# Production: "postgresql+psycopg://user:password@host/dbname".
+SQLALCHEMY_DATABASE_URI = None
+
+# Absolute base URL used in emails and by the widget to reach the API.
+PUBLIC_URL = "http://127.0.0.1:5000"
+
+# Request bodies larger than this are refused with 413 (64 KiB).
+MAX_CONTENT_LENGTH = 64 * 1024
+
+# Outgoing mail (Flask-Mail). The default matches the local sink of `make run`.
+MAIL_SERVER = "127.0.0.1"
+MAIL_PORT = 8025
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "Corrections desk <corrections@localhost>"
+# Seconds to wait for the SMTP server to connect or answer.
+MAIL_TIMEOUT = 10
+
+# Rate limits (Flask-Limiter). Use "redis://host:6379" when several processes serve the app.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+# Suggestions one client may send; the form and the JSON intake share it.
+INTAKE_RATE_LIMIT = "10 per minute;100 per day"
+
+# Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+PROXY_FIX_X_FOR = 0
+
+# Query parameters dropped from article URLs before grouping (prefix match with "*").
+TRACKING_PARAMETERS = (
+    "utm_*", "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid",
+    "igshid", "_ga", "_gl", "ref_src", "cmpid",
+)
+
+# Interface languages.
+LANGUAGES = ("en", "uk")
+BABEL_DEFAULT_LOCALE = "en"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Serve the demo article page at /demo/ (set by `make run`).
+DEMO = False

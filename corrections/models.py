@@ -1,0 +1,227 @@
+"""The data model: sites, articles, the queue, submissions, editors, audit events, outbox."""
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, stored the same way on SQLite and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def str_enum(enum_class: type[enum.Enum], name: str) -> sa.Enum:
+    # VARCHAR plus CHECK instead of a native type: portable and easy to migrate.
+    return sa.Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=20,
+                   values_callable=lambda members: [m.value for m in members])
+
+
+class State(enum.StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    ACCEPTED = "accepted"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DUPLICATE = "duplicate"
+
+
+#: States in which a request is still being worked; new reports are grouped into these.
+OPEN_STATES = frozenset({State.NEW, State.IN_REVIEW, State.ACCEPTED})
+
+
+class Kind(enum.StrEnum):
+    TYPO = "typo"
+    FACTUAL = "factual"
+    CLARIFICATION = "clarification"
+    BROKEN_LINK = "broken_link"
+    OTHER = "other"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class NotifyMode(enum.StrEnum):
+    IMMEDIATE = "immediate"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+class PublicationType(enum.StrEnum):
+    CORRECTION = "correction"
+    CLARIFICATION = "clarification"
+    EDITORS_NOTE = "editors_note"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Site(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Exact origins ("https://news.example.org") whose pages may send suggestions.
+    origins: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Addresses that receive notifications about this site's queue.
+    notify_emails: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    notify_mode: Mapped[NotifyMode] = mapped_column(str_enum(NotifyMode, "notify_mode"),
+                                                    default=NotifyMode.IMMEDIATE)
+    last_digest_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def allows_origin(self, origin: str) -> bool:
+        return origin in self.origins
+
+
+class Article(db.Model):
+    """An article page, identified by its normalised URL within a site."""
+    __table_args__ = (sa.UniqueConstraint("site_id", "url_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    url: Mapped[str] = mapped_column(sa.Text)
+    #: SHA-256 of the URL: long URLs cannot be indexed directly on every database.
+    url_hash: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_submission_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
+class Editor(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.EDITOR)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class CorrectionRequest(db.Model):
+    """A queue item: one passage of one article with one proposed wording, and its reports."""
+    __tablename__ = "correction_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id"), index=True)
+    # The passage as a W3C TextQuoteSelector, plus an optional TextPositionSelector.
+    quote_exact: Mapped[str] = mapped_column(sa.Text)
+    quote_prefix: Mapped[str] = mapped_column(sa.String(64), default="")
+    quote_suffix: Mapped[str] = mapped_column(sa.String(64), default="")
+    position_start: Mapped[int | None]
+    position_end: Mapped[int | None]
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind, "kind"))
+    #: The reader's proposed wording; empty when none was given.
+    proposed: Mapped[str] = mapped_column(sa.Text, default="")
+    state: Mapped[State] = mapped_column(str_enum(State, "state"), default=State.NEW)
+    #: Bumped by every editor action; an action naming an older version is refused.
+    version: Mapped[int] = mapped_column(default=1)
+    submission_count: Mapped[int] = mapped_column(default=0)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("editor.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("correction_request.id"))
+    publication_type: Mapped[PublicationType | None] = mapped_column(
+        str_enum(PublicationType, "publication_type"))
+    public_note: Mapped[str | None] = mapped_column(sa.Text)
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_submission_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When editors were last told about this request (repeat reports send no new mail).
+    notified_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship()
+    article: Mapped[Article] = relationship()
+    assignee: Mapped[Editor | None] = relationship()
+    duplicate_of: Mapped[CorrectionRequest | None] = relationship(remote_side=[id])
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="request", order_by="Submission.id")
+    events: Mapped[list[Event]] = relationship(back_populates="request", order_by="Event.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class Submission(db.Model):
+    """One reader's report, grouped under a correction request."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("correction_request.id"), index=True)
+    #: What the reader is told to quote; random, so it reveals nothing about volume.
+    reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    article_url: Mapped[str] = mapped_column(sa.Text)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    #: The reader consented to hear the outcome at `email`.
+    notify: Mapped[bool] = mapped_column(default=False)
+    #: Keyed hash of the client IP; the raw address is never stored.
+    client_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    user_agent: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[CorrectionRequest] = relationship(back_populates="submissions")
+
+
+class Event(db.Model):
+    """The audit trail: who changed what, from which state to which, and why."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("correction_request.id"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("editor.id"))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_state: Mapped[State | None] = mapped_column(str_enum(State, "from_state"))
+    to_state: Mapped[State] = mapped_column(str_enum(State, "to_state"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[CorrectionRequest] = relationship(back_populates="events")
+    editor: Mapped[Editor | None] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """An email, written in the transaction that caused it and delivered later by the worker."""
+    __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    headers: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    #: Stable across retries so a repeated delivery is recognisably the same message.
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"),
+                                                 default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A worker owns the message until then; a crashed worker's lease simply expires.
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("correction_request.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    request: Mapped[CorrectionRequest | None] = relationship()

@@ -1,0 +1,70 @@
+"""Article URLs and origins: parsing, checking and normalising."""
+from fnmatch import fnmatchcase
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MAX_URL_LENGTH = 2000
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class URLError(ValueError):
+    """A URL that cannot be an article page."""
+
+
+def _split(url: str):
+    if len(url) > MAX_URL_LENGTH:
+        raise URLError(f"The address is longer than {MAX_URL_LENGTH} characters.")
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise URLError("This is not a valid web address.") from None
+    if parts.scheme.lower() not in DEFAULT_PORTS:
+        raise URLError("The address must start with http:// or https://.")
+    if not parts.hostname:
+        raise URLError("The address has no host name.")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise URLError("The address must not contain a user name or password.")
+    if any(c.isspace() or ord(c) < 32 for c in url.strip()):
+        raise URLError("The address must not contain spaces or control characters.")
+    return parts, port
+
+
+def _origin(scheme: str, host: str, port: int | None) -> str:
+    scheme = scheme.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    if port is None or port == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def origin_of(url: str) -> str:
+    """The scheme://host[:port] of an http(s) URL, lower-cased, default port dropped."""
+    parts, port = _split(url)
+    return _origin(parts.scheme, parts.hostname, port)
+
+
+def normalise_origin(value: str) -> str:
+    """Check that `value` is a bare origin (no path, query or fragment) and normalise it."""
+    parts, port = _split(value)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise URLError("An origin is only scheme, host and port, like https://news.example.org.")
+    return _origin(parts.scheme, parts.hostname, port)
+
+
+def normalise_url(url: str, tracking_parameters=()) -> str:
+    """Lower-case scheme and host, drop the default port, the fragment and tracking parameters."""
+    parts, port = _split(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not any(fnmatchcase(k.lower(), pattern) for pattern in tracking_parameters)]
+    return urlunsplit((parts.scheme.lower(), _origin(parts.scheme, parts.hostname, port).split("://", 1)[1],
+                       parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def public_url_for(endpoint: str, **values) -> str:
+    """An absolute URL on PUBLIC_URL; works outside requests (emails sent by the worker)."""
+    from flask import current_app
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)

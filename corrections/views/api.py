@@ -1,0 +1,73 @@
+"""The JSON intake used by the widget."""
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, request
+
+from .. import intake
+from ..errors import json_error
+from ..extensions import csrf, db, limiter
+from ..models import Site
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies are involved: CORS and the origin check guard this endpoint
+
+
+def intake_limit() -> str:
+    return current_app.config["INTAKE_RATE_LIMIT"]
+
+
+def _allowed_origin(origin: str | None) -> bool:
+    """An origin that some site lists; the site-specific check comes with the request body."""
+    if not origin or origin == "null":
+        return False
+    return any(origin in origins for origins in db.session.scalars(sa.select(Site.origins)))
+
+
+@bp.before_request
+def preflight():
+    if request.method == "OPTIONS":
+        if not _allowed_origin(request.headers.get("Origin")):
+            return json_error(403, "origin_not_allowed", "This origin may not send suggestions.")
+        return "", 204
+
+
+@bp.after_request
+def cors(response):
+    origin = request.headers.get("Origin")
+    response.vary.add("Origin")
+    if _allowed_origin(origin):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "POST"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@bp.post("/suggestions")
+@limiter.shared_limit(intake_limit, scope="intake", exempt_when=lambda: request.method == "OPTIONS")
+def create_suggestion():
+    data = _read_json()
+    origin = request.headers.get("Origin")
+    if origin == "null":
+        return json_error(403, "origin_not_allowed", "This origin may not send suggestions.")
+    suggestion = intake.parse_suggestion(data, origin=origin)
+    submission = intake.submit(suggestion, intake.Client(
+        ip=request.remote_addr or "", user_agent=request.user_agent.string))
+    return {"id": submission.id, "reference": submission.reference, "status": "received"}, 201
+
+
+def _read_json():
+    if request.mimetype != "application/json":
+        raise intake.IntakeError(415, "unsupported_media_type",
+                                 "Send the suggestion as JSON (Content-Type: application/json).")
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        raise intake.IntakeError(400, "malformed", "The request body is not valid UTF-8.") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise intake.IntakeError(400, "malformed", "The request body is not valid JSON.") from None

@@ -1,0 +1,187 @@
+"""Fixtures: every test that uses `app` runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL, Redis and Chromium are skipped with a reason when unreachable, unless named in
+CORRECTIONS_TEST_REQUIRE (comma-separated: postgresql,redis,chromium), as .ci/run does.
+"""
+import os
+import uuid
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from corrections import create_app
+from corrections.extensions import db
+from corrections.models import Site
+
+PG_ADMIN_URL = os.environ.get("CORRECTIONS_TEST_POSTGRESQL_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("CORRECTIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRED = {s.strip() for s in os.environ.get("CORRECTIONS_TEST_REQUIRE", "").split(",") if s.strip()}
+SECRET = "test-secret-key"
+
+
+def unavailable(service: str, reason: str):
+    """Skip, or fail when the service was declared mandatory."""
+    if service in REQUIRED:
+        pytest.fail(f"{service} is required here (CORRECTIONS_TEST_REQUIRE) but {reason}",
+                    pytrace=False)
+    pytest.skip(f"{service} is not reachable ({reason}); "
+                f"set CORRECTIONS_TEST_REQUIRE={service} to make this a failure")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default="sqlite,postgresql",
+                     help="comma-separated database backends to run the suite on")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        backends = metafunc.config.getoption("db").split(",")
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+def _migrate(url: str) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    """A migrated database for the whole session: a file for SQLite, a new database for PostgreSQL."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+        _migrate(url)
+        yield url
+        return
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"corrections_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        unavailable("postgresql", str(error.orig).splitlines()[0])
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _clear_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("CORRECTIONS_") and not name.startswith("CORRECTIONS_TEST_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def app_factory(database_url, tmp_path, monkeypatch):
+    """Make apps on the session's database; tables are emptied after the test."""
+    _clear_environment(monkeypatch)
+    monkeypatch.setenv("CORRECTIONS_INSTANCE_PATH", str(tmp_path / "instance"))
+    apps = []
+
+    def make(**overrides):
+        config = {
+            "TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
+            "PUBLIC_URL": "http://corrections.test", "INTAKE_RATE_LIMIT": "1000 per minute",
+            "RATELIMIT_STORAGE_URI": "memory://", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 1,
+        }
+        config.update(overrides)
+        made = create_app(config)
+        apps.append(made)
+        return made
+
+    yield make
+    if apps:
+        with apps[0].app_context():
+            db.session.remove()
+            with db.engine.begin() as connection:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+    for made in apps:
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
+
+
+ORIGIN = "https://news.example.org"
+
+
+@pytest.fixture
+def make_site(app):
+    """Factory: a site, committed. Defaults: key 'news' on https://news.example.org."""
+    def make(key="news", name="The Example News", origins=(ORIGIN,),
+             notify=("desk@news.example.org",), **fields) -> Site:
+        with app.app_context():
+            site = Site(key=key, name=name, origins=list(origins), notify_emails=list(notify),
+                        **fields)
+            db.session.add(site)
+            db.session.commit()
+            db.session.refresh(site)
+            db.session.expunge(site)
+            return site
+    return make
+
+
+@pytest.fixture
+def site(make_site):
+    return make_site()
+
+
+def suggestion_body(**overrides) -> dict:
+    """A valid intake request, as DESIGN.md shows it; keyword arguments replace fields."""
+    body = {
+        "site": "news",
+        "url": f"{ORIGIN}/2026/11/city-library-reopens",
+        "title": "City library reopens",
+        "quote": {"exact": "more then two hundred", "prefix": "Monday morning, and ",
+                  "suffix": " readers were waiting"},
+        "position": {"start": 120, "end": 141},
+        "kind": "typo",
+        "suggestion": "more than two hundred",
+        "comment": "“then” should be “than”.",
+        "name": "A. Reader",
+        "email": "reader@example.net",
+        "notify": True,
+        "website": "",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def post_suggestion(client, site):
+    """Post to the JSON intake from the site's own origin."""
+    def post(body=None, origin=ORIGIN, **overrides):
+        headers = {"Origin": origin} if origin else {}
+        return client.post("/api/v1/suggestions", json=body or suggestion_body(**overrides),
+                           headers=headers)
+    return post
