@@ -45,9 +45,11 @@ def create_app(test_config=None):
     errors.init_app(app)
     security.init_app(app)
 
+    from . import dashboard
     from .views import api, public
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(dashboard.bp)
     if app.config["DEMO"]:
         from .views import demo
         app.register_blueprint(demo.bp)
