@@ -2,6 +2,7 @@
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
                      TextAreaField, URLField)
+from wtforms.fields.choices import SelectChoice
 
 from .intake import KIND_LABELS, LIMITS
 
@@ -18,7 +19,7 @@ class SuggestionForm(FlaskForm):
     prefix = HiddenField()
     suffix = HiddenField()
     quote = TextAreaField("The passage as it stands", render_kw=_max("exact") | {"rows": 3})
-    kind = RadioField("What is wrong?", choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+    kind = RadioField("What is wrong?", choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
                       default="typo", validate_choice=False)
     suggestion = TextAreaField("How it should read (optional)", render_kw=_max("suggestion") | {"rows": 3})
     comment = TextAreaField("Anything the editors should know (optional)",

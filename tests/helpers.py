@@ -1,0 +1,22 @@
+"""Small helpers shared by tests."""
+import re
+
+import sqlalchemy as sa
+
+from corrections.extensions import db
+from corrections.models import Article, CorrectionRequest, Event, OutboxMessage, Submission
+
+
+def row_counts(app) -> dict[str, int]:
+    """How many rows the intake's tables hold: proof that a refused request changed nothing."""
+    with app.app_context():
+        return {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (Article, CorrectionRequest, Submission, Event, OutboxMessage)}
+
+
+NOTHING = {"article": 0, "correction_request": 0, "submission": 0, "event": 0, "outbox_message": 0}
+
+
+def csrf_token(html: bytes | str) -> str:
+    text = html.decode() if isinstance(html, bytes) else html
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
