@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
@@ -89,6 +89,7 @@ DEMO_ADMIN = "admin@example.org"
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Create the demo site, article page and admin account (used by `make run`)."""
     public_url = current_app.config["PUBLIC_URL"].rstrip("/")

@@ -99,16 +99,15 @@ def app_factory(database_url, tmp_path, monkeypatch):
         return made
 
     yield make
-    if apps:
-        with apps[0].app_context():
-            db.session.remove()
-            with db.engine.begin() as connection:
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
     for made in apps:
         with made.app_context():
             db.session.remove()
             db.engine.dispose()
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from .. import intake
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..forms import SuggestionForm
 from ..models import Site, Submission
 from .api import intake_limit
@@ -14,6 +14,7 @@ bp = Blueprint("public", __name__)
 
 
 @bp.route("/suggest", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so a stale one re-shows the reader's typing
 @limiter.shared_limit(intake_limit, scope="intake", exempt_when=lambda: request.method != "POST")
 def suggest():
     form = SuggestionForm(request.form if request.method == "POST" else None)

@@ -1,0 +1,106 @@
+"""The command line: site add, editor add, demo, db upgrade."""
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash
+
+from corrections.extensions import db
+from corrections.models import Editor, Role, Site
+
+
+def test_site_add_stores_normalised_origins(app, runner):
+    result = runner.invoke(args=["site", "add", "news", "--name", "News",
+                                 "--origin", "HTTPS://News.Example.org:443",
+                                 "--origin", "http://localhost:8080",
+                                 "--notify", "desk@news.example.org"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        site = db.session.scalars(sa.select(Site)).one()
+        assert site.origins == ["https://news.example.org", "http://localhost:8080"]
+        assert site.notify_emails == ["desk@news.example.org"]
+
+
+def test_site_add_refuses_an_origin_with_a_path(app, runner):
+    result = runner.invoke(args=["site", "add", "news", "--name", "News",
+                                 "--origin", "https://news.example.org/articles",
+                                 "--notify", "desk@news.example.org"])
+    assert result.exit_code != 0
+    assert "Bad --origin" in result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Site)).all() == []
+
+
+def test_site_add_refuses_a_bad_notify_address(app, runner):
+    result = runner.invoke(args=["site", "add", "news", "--name", "News", "--origin",
+                                 "https://news.example.org", "--notify", "not an address"])
+    assert result.exit_code != 0 and "not a valid email address" in result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Site)).all() == []
+
+
+def test_site_add_refuses_an_existing_key(runner, site):
+    result = runner.invoke(args=["site", "add", "news", "--name", "Again", "--origin",
+                                 "https://x.example", "--notify", "a@x.example"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: A site with the key 'news' already exists."
+
+
+def test_editor_add_reads_the_password_from_stdin(app, runner):
+    result = runner.invoke(args=["editor", "add", "Ed@Example.org", "--role", "admin",
+                                 "--password-stdin"], input="correct horse battery\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        editor = db.session.scalars(sa.select(Editor)).one()
+        assert (editor.email, editor.role) == ("ed@example.org", Role.ADMIN)
+        assert editor.password_hash.startswith("scrypt:")
+        assert check_password_hash(editor.password_hash, "correct horse battery")
+
+
+def test_editor_add_prompts_for_the_password_twice(app, runner):
+    result = runner.invoke(args=["editor", "add", "ed@example.org"],
+                           input="correct horse battery\ncorrect horse battery\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Editor)).one().role is Role.EDITOR
+
+
+def test_editor_add_refuses_a_short_password(app, runner):
+    result = runner.invoke(args=["editor", "add", "ed@example.org", "--password-stdin"],
+                           input="short\n")
+    assert result.exit_code == 1 and "at least 12 characters" in result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Editor)).all() == []
+
+
+def test_editor_add_refuses_an_existing_address(runner):
+    args = ["editor", "add", "ed@example.org", "--password-stdin"]
+    runner.invoke(args=args, input="correct horse battery\n")
+    result = runner.invoke(args=args, input="another long password\n")
+    assert result.exit_code == 1 and "already exists" in result.output
+
+
+def test_editor_add_refuses_an_unknown_role(runner):
+    result = runner.invoke(args=["editor", "add", "ed@example.org", "--role", "owner",
+                                 "--password-stdin"], input="correct horse battery\n")
+    assert result.exit_code == 2 and "owner" in result.output
+
+
+def test_demo_creates_site_and_admin_and_prints_the_password_once(app, runner):
+    first = runner.invoke(args=["demo"])
+    second = runner.invoke(args=["demo"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    password = first.output.split("admin@example.org / ")[1].split()[0]
+    assert password not in second.output
+    with app.app_context():
+        editor = db.session.scalars(sa.select(Editor)).one()
+        assert editor.role is Role.ADMIN and check_password_hash(editor.password_hash, password)
+        site = db.session.scalars(sa.select(Site)).one()
+        assert site.key == "demo" and "http://127.0.0.1:5000" in site.origins
+
+
+def test_db_upgrade_builds_the_schema_on_a_new_database(app_factory, tmp_path):
+    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        tables = set(sa.inspect(db.engine).get_table_names())
+    assert {"site", "article", "correction_request", "submission", "editor", "event",
+            "outbox_message"} <= tables
