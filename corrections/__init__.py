@@ -46,9 +46,10 @@ def create_app(test_config=None):
     security.init_app(app)
 
     from . import dashboard
-    from .views import api, public
+    from .views import api, log, public
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(log.bp)
     app.register_blueprint(dashboard.bp)
     if app.config["DEMO"]:
         from .views import demo

@@ -292,22 +292,20 @@ def _squash(text: str) -> str:
 def _find_group(article: Article, s: Suggestion) -> CorrectionRequest | None:
     """The open request for the same passage (same quote in matching context, or an
     overlapping position) with the same proposed wording, if there is one."""
+    same_passage = CorrectionRequest.quote_exact == s.exact
+    if s.position:
+        same_passage |= ((CorrectionRequest.position_start < s.position[1])
+                         & (CorrectionRequest.position_end > s.position[0]))
     candidates = db.session.scalars(
         sa.select(CorrectionRequest)
         .where(CorrectionRequest.article_id == article.id,
-               CorrectionRequest.state.in_(OPEN_STATES))
+               CorrectionRequest.state.in_(OPEN_STATES),
+               CorrectionRequest.proposed == s.proposed, same_passage)
         .order_by(CorrectionRequest.id)
         .execution_options(populate_existing=True))
-    proposed, exact = _squash(s.proposed), _squash(s.exact)
     prefix, suffix = _squash(s.prefix), _squash(s.suffix)
     for candidate in candidates:
-        if _squash(candidate.proposed) != proposed:
-            continue
-        if _squash(candidate.quote_exact) == exact and _context_matches(candidate, prefix, suffix):
-            return candidate
-        if (s.position and candidate.position_start is not None
-                and max(s.position[0], candidate.position_start)
-                < min(s.position[1], candidate.position_end)):
+        if candidate.quote_exact != s.exact or _context_matches(candidate, prefix, suffix):
             return candidate
     return None
 

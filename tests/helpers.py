@@ -20,3 +20,20 @@ NOTHING = {"article": 0, "correction_request": 0, "submission": 0, "event": 0, "
 def csrf_token(html: bytes | str) -> str:
     text = html.decode() if isinstance(html, bytes) else html
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+
+
+def publish(app, request_id: int, note: str, publication_type="correction") -> None:
+    """Take a request through accept and publish with the real transition function."""
+    from corrections.models import PublicationType
+    from corrections.queue import Action, Details, transition
+    with app.app_context():
+        request = db.session.get(CorrectionRequest, request_id)
+        transition(request, Action.ACCEPT, editor=None, version=request.version)
+        transition(request, Action.PUBLISH, editor=None, version=request.version,
+                   details=Details(public_note=note,
+                                   publication_type=PublicationType(publication_type)))
+
+
+def request_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(CorrectionRequest.id).order_by(CorrectionRequest.id)))

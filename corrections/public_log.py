@@ -1,0 +1,31 @@
+"""The public corrections log: what a site has published, newest first."""
+import sqlalchemy as sa
+
+from .extensions import db
+from .models import CorrectionRequest, PublicationType, Site, State
+
+PAGE_SIZE = 50
+TYPE_LABELS = {
+    PublicationType.CORRECTION: "Correction",
+    PublicationType.CLARIFICATION: "Clarification",
+    PublicationType.EDITORS_NOTE: "Editor’s note",
+}
+
+
+def site_by_key(key: str) -> Site | None:
+    return db.session.scalar(sa.select(Site).where(Site.key == key))
+
+
+def published(site: Site, *, before: tuple | None = None,
+              limit: int = PAGE_SIZE) -> list[CorrectionRequest]:
+    """Published requests of `site`, newest first; `before` is the (published_at, id) of the last one shown."""
+    query = (sa.select(CorrectionRequest)
+             .where(CorrectionRequest.site_id == site.id,
+                    CorrectionRequest.state == State.PUBLISHED)
+             .options(sa.orm.joinedload(CorrectionRequest.article))
+             .order_by(CorrectionRequest.published_at.desc(), CorrectionRequest.id.desc())
+             .limit(limit))
+    if before is not None:
+        query = query.where(sa.tuple_(CorrectionRequest.published_at, CorrectionRequest.id)
+                            < sa.tuple_(*before))
+    return list(db.session.scalars(query))
