@@ -255,7 +255,6 @@ def submit(suggestion: Suggestion, client: Client) -> Submission:
         notify=suggestion.notify, client_hash=client_hash(client.ip),
         user_agent=client.user_agent[:500], created_at=now)
     db.session.add(submission)
-    db.session.flush()
     if is_new:
         notifications.new_request(request, submission)
     db.session.commit()
