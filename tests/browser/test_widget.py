@@ -7,9 +7,8 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Submission
 from tests.browser.widget_host import (AppServer, article_page, drag_select, expected_quote,
-                                       host_site, page_errors, select_by_script, widget_dialog)
-
-__all__ = ["host_site", "page_errors"]  # fixtures used by the tests below
+                                       select_by_script, widget_dialog)
+from tests.browser.widget_host import host_site, page_errors  # noqa: F401 (fixtures)
 
 ARTICLE = """<h1>City library reopens</h1>
 <p>After twelve months behind scaffolding, the central library reopened on Monday, and more then
@@ -132,12 +131,12 @@ def test_ctrl_enter_outside_the_article_opens_nothing(news, page, page_errors):
     assert not widget_dialog(page).is_visible()
 
 
-def test_ctrl_enter_in_a_text_field_of_the_page_is_left_to_the_page(news, page, page_errors):
-    form = '<form><label>Your comment <textarea id="comment">more then two hundred</textarea></label></form>'
-    page.goto(news.host.add("/a", article_page(news.url, ARTICLE, after=form)))
-    drag_select(page, "more then two hundred")
-    page.get_by_label("Your comment").focus()
-    page.keyboard.press("Control+A")
+def test_ctrl_enter_in_an_editable_part_of_the_article_is_left_to_the_page(news, page, page_errors):
+    # An editor editing the article in place: the keys belong to the editing tool.
+    editable = ARTICLE.replace("<p>The library", '<p contenteditable="true">The library')
+    page.goto(news.host.add("/a", article_page(news.url, editable)))
+    page.get_by_text("The library is open").click()
+    drag_select(page, "open every day")
     page.keyboard.press("Control+Enter")
     assert not widget_dialog(page).is_visible()
 
@@ -207,21 +206,23 @@ def test_too_many_suggestions_get_a_polite_answer(app_factory, make_site, host_s
     server = AppServer(limited)
     try:
         make_site(key="news", origins=[host_site.url])
-        page.goto(host_site.add("/a", article_page(server.url, ARTICLE)))
-        drag_select(page, "central library")
-        page.keyboard.press("Control+Enter")
-        send_and_get_reference(page)
-        widget_dialog(page).get_by_role("button", name="Close").last.click()
-
-        drag_select(page, "more then two hundred")
+        # In Ukrainian: the widget's own words, not the server's English message.
+        page.goto(host_site.add("/uk", article_page(server.url, UKRAINIAN, lang="uk")))
+        drag_select(page, "центральна бібліотека")
         page.keyboard.press("Control+Enter")
         dialog = widget_dialog(page)
-        dialog.get_by_label("How it should read").fill("more than two hundred")
-        dialog.get_by_role("button", name="Send").click()
+        dialog.get_by_role("button", name="Надіслати").click()
+        dialog.get_by_text("Дякуємо!").wait_for()
+        dialog.get_by_role("button", name="Закрити").last.click()
+
+        drag_select(page, "понад двісті читачів")
+        page.keyboard.press("Control+Enter")
+        dialog.get_by_label("Як має бути").fill("понад двісті відвідувачів")
+        dialog.get_by_role("button", name="Надіслати").click()
         alert = dialog.get_by_role("alert")
         alert.wait_for()
-        assert alert.inner_text() == "Too many suggestions from your network. Please try again later."
-        assert dialog.get_by_label("How it should read").input_value() == "more than two hundred"
+        assert alert.inner_text() == "Забагато пропозицій з вашої мережі. Спробуйте згодом."
+        assert dialog.get_by_label("Як має бути").input_value() == "понад двісті відвідувачів"
     finally:
         server.stop()
 

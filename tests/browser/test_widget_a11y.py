@@ -4,10 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.browser.widget_host import article_page, drag_select, host_site, page_errors, widget_dialog
+from tests.browser.widget_host import article_page, drag_select, widget_dialog
+from tests.browser.widget_host import host_site, page_errors  # noqa: F401 (fixtures)
 from tests.conftest import unavailable
-
-__all__ = ["host_site", "page_errors"]  # fixtures used by the tests below
 
 ARTICLE = """<h1>City library reopens</h1>
 <p>After twelve months behind scaffolding, the central library reopened on Monday, and more then

@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import CorrectionRequest
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
-from tests.browser.widget_host import (article_page, expected_quote, focused_control, host_site,
-                                       page_errors, select_by_script, widget_dialog)
-
-__all__ = ["host_site", "page_errors"]  # fixtures used by the tests below
+from tests.browser.widget_host import (article_page, expected_quote, focused_control,
+                                       select_by_script, widget_dialog)
+from tests.browser.widget_host import host_site, page_errors  # noqa: F401 (fixtures)
 
 ARTICLE = """<h1>City library reopens</h1>
 <p>After twelve months behind scaffolding, the central library reopened on Monday, and more then
@@ -46,7 +45,7 @@ def test_phone_touch_selection_shows_a_floating_button_that_opens_the_dialog(bro
     try:
         page.goto(news.host.add("/a", article_page(news.url, ARTICLE)))
         page.locator("article p").first.tap()  # a touch on the page, as before a long press
-        select_by_script(page, "childrens’ corner")  # what the long press selects
+        select_by_script(page, "glass reading room")  # what the long press selects
         fab = page.get_by_role("button", name="Suggest a correction")
         fab.wait_for()
         screenshot(page, "widget-floating-button-phone")
@@ -55,19 +54,20 @@ def test_phone_touch_selection_shows_a_floating_button_that_opens_the_dialog(bro
           return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
         }""")
         button = box(fab)
-        # Below the selection, clear of its handles and of the system bar above it, on screen.
-        assert button["y"] >= selection["bottom"] + 24
+        # Just below the selection, clear of its handles and of the system bar above it, on screen.
+        assert selection["bottom"] + 24 <= button["y"] <= selection["bottom"] + 80
+        assert selection["left"] <= button["x"] + button["width"] / 2 <= selection["right"]
         assert 0 <= button["x"] and button["x"] + button["width"] <= 360
         assert button["y"] + button["height"] <= 740
         assert button["height"] >= 44  # a comfortable touch target
 
         fab.tap()
         dialog = widget_dialog(page)
-        assert dialog.get_by_label("The passage").input_value() == "childrens’ corner"
+        assert dialog.get_by_label("The passage").input_value() == "glass reading room"
         assert not fab.is_visible()
         dialog_box = box(dialog)
         assert dialog_box["x"] >= 0 and dialog_box["x"] + dialog_box["width"] <= 360
-        dialog.get_by_label("How it should read").fill("children’s corner")
+        dialog.get_by_label("How it should read").fill("glass reading hall")
         screenshot(page, "widget-dialog-phone")
         dialog.get_by_role("button", name="Send").tap()
         dialog.get_by_text("Thank you!").wait_for()
@@ -76,10 +76,10 @@ def test_phone_touch_selection_shows_a_floating_button_that_opens_the_dialog(bro
         phone.close()
     assert errors == []
     request = stored_request(news.app)
-    expected = expected_quote(ARTICLE, "childrens’ corner")
+    expected = expected_quote(ARTICLE, "glass reading room")
     assert (request.quote_exact, request.quote_prefix, request.quote_suffix) == (
         expected["exact"], expected["prefix"], expected["suffix"])
-    assert request.proposed == "children’s corner"
+    assert request.proposed == "glass reading hall"
 
 
 def test_the_floating_button_is_for_touch_screens_only(news, page, page_errors):
