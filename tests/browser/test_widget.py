@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Submission
-from tests.browser.widget_host import (AppServer, article_page, drag_select, expected_quote,
-                                       select_by_script, widget_dialog)
-from tests.browser.widget_host import host_site, page_errors  # noqa: F401 (fixtures)
+from tests.browser.widget_host import (article_page, drag_select, expected_quote, select_by_script,
+                                       widget_dialog)
+from tests.browser.widget_host import app_servers, host_site, page_errors  # noqa: F401 (fixtures)
 
 ARTICLE = """<h1>City library reopens</h1>
 <p>After twelve months behind scaffolding, the central library reopened on Monday, and more then
@@ -201,35 +201,32 @@ def test_an_email_is_needed_to_hear_the_outcome(news, page, page_errors):
     assert (submission.email, submission.notify) == ("reader@example.net", True)
 
 
-def test_too_many_suggestions_get_a_polite_answer(app_factory, make_site, host_site, page, page_errors):
-    limited = app_factory(INTAKE_RATE_LIMIT="1 per day")
-    server = AppServer(limited)
-    try:
-        make_site(key="news", origins=[host_site.url])
-        # In Ukrainian: the widget's own words, not the server's English message.
-        page.goto(host_site.add("/uk", article_page(server.url, UKRAINIAN, lang="uk")))
-        drag_select(page, "центральна бібліотека")
-        page.keyboard.press("Control+Enter")
-        dialog = widget_dialog(page)
-        dialog.get_by_role("button", name="Надіслати").click()
-        dialog.get_by_text("Дякуємо!").wait_for()
-        dialog.get_by_role("button", name="Закрити").last.click()
+def test_too_many_suggestions_get_a_polite_answer(app_factory, make_site, host_site, app_servers, page,
+                                                  page_errors):
+    server = app_servers(app_factory(INTAKE_RATE_LIMIT="1 per day"))
+    make_site(key="news", origins=[host_site.url])
+    # In Ukrainian: the widget's own words, not the server's English message.
+    page.goto(host_site.add("/uk", article_page(server.url, UKRAINIAN, lang="uk")))
+    drag_select(page, "центральна бібліотека")
+    page.keyboard.press("Control+Enter")
+    dialog = widget_dialog(page)
+    dialog.get_by_role("button", name="Надіслати").click()
+    dialog.get_by_text("Дякуємо!").wait_for()
+    dialog.get_by_role("button", name="Закрити").last.click()
 
-        drag_select(page, "понад двісті читачів")
-        page.keyboard.press("Control+Enter")
-        dialog.get_by_label("Як має бути").fill("понад двісті відвідувачів")
-        dialog.get_by_role("button", name="Надіслати").click()
-        alert = dialog.get_by_role("alert")
-        alert.wait_for()
-        assert alert.inner_text() == "Забагато пропозицій з вашої мережі. Спробуйте згодом."
-        assert dialog.get_by_label("Як має бути").input_value() == "понад двісті відвідувачів"
-    finally:
-        server.stop()
+    drag_select(page, "понад двісті читачів")
+    page.keyboard.press("Control+Enter")
+    dialog.get_by_label("Як має бути").fill("понад двісті відвідувачів")
+    dialog.get_by_role("button", name="Надіслати").click()
+    alert = dialog.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == "Забагато пропозицій з вашої мережі. Спробуйте згодом."
+    assert dialog.get_by_label("Як має бути").input_value() == "понад двісті відвідувачів"
 
 
-def test_server_down_keeps_the_text_and_a_retry_sends_it(app, make_site, host_site, page, page_errors,
-                                                          screenshot):
-    server = AppServer(app)
+def test_server_down_keeps_the_text_and_a_retry_sends_it(app, make_site, host_site, app_servers, page,
+                                                          page_errors, screenshot):
+    server = app_servers(app)
     make_site(key="news", origins=[host_site.url])
     page.goto(host_site.add("/a", article_page(server.url, ARTICLE)))
     drag_select(page, "more then two hundred")
@@ -238,9 +235,8 @@ def test_server_down_keeps_the_text_and_a_retry_sends_it(app, make_site, host_si
     dialog.get_by_label("How it should read").fill("more than two hundred")
     dialog.get_by_label("Note for the editors (optional)").fill("then → than")
 
-    server.stop()
-    send = dialog.get_by_role("button", name="Send")
-    send.click()
+    server.stop()  # connections are now refused
+    dialog.get_by_role("button", name="Send").click()
     alert = dialog.get_by_role("alert")
     alert.wait_for()
     assert "could not be reached" in alert.inner_text()
@@ -248,13 +244,9 @@ def test_server_down_keeps_the_text_and_a_retry_sends_it(app, make_site, host_si
     assert dialog.get_by_label("Note for the editors (optional)").input_value() == "then → than"
     screenshot(page, "widget-dialog-server-down")
 
-    server = server.restart()
-    try:
-        retry = dialog.get_by_role("button", name="Try again")
-        retry.click()
-        dialog.get_by_text("Thank you!").wait_for()
-    finally:
-        server.stop()
+    app_servers(app, server.port)  # back up, at the same address
+    dialog.get_by_role("button", name="Try again").click()
+    dialog.get_by_text("Thank you!").wait_for()
     result = stored(app)
     assert result.request.proposed == "more than two hundred"
     assert result.submission.comment == "then → than"

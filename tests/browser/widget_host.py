@@ -62,7 +62,7 @@ class _OneRequestPerConnection(WSGIRequestHandler):
 
 
 class AppServer:
-    """The app on 127.0.0.1:`port`, which can be stopped (connections refused) and restarted."""
+    """The app on 127.0.0.1:`port`; once stopped, connections are refused (not left hanging)."""
 
     def __init__(self, app, port=0):
         self.app = app
@@ -72,14 +72,27 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+        self.running = True
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        if self.running:
+            self.running = False
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(5)
 
-    def restart(self) -> "AppServer":
-        return AppServer(self.app, self.port)
+
+@pytest.fixture
+def app_servers():
+    """Start apps with `start(app)` (or `start(app, port)`); all are stopped after the test."""
+    servers = []
+
+    def start(app, port=0) -> AppServer:
+        servers.append(AppServer(app, port))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
