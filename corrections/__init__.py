@@ -51,6 +51,8 @@ def create_app(test_config=None):
     app.register_blueprint(public.bp)
     app.register_blueprint(log.bp)
     app.register_blueprint(dashboard.bp)
+    from .views import widget
+    app.register_blueprint(widget.bp)
     if app.config["DEMO"]:
         from .views import demo
         app.register_blueprint(demo.bp)

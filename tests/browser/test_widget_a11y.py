@@ -1,0 +1,118 @@
+"""Accessibility scans with axe-core (installed from npm into a temporary folder at test time)."""
+import subprocess
+from types import SimpleNamespace
+
+import pytest
+
+from tests.browser.widget_host import article_page, drag_select, widget_dialog
+from tests.browser.widget_host import host_site, page_errors  # noqa: F401 (fixtures)
+from tests.conftest import unavailable
+
+ARTICLE = """<h1>City library reopens</h1>
+<p>After twelve months behind scaffolding, the central library reopened on Monday, and more then
+two hundred readers were waiting at the door.</p>"""
+
+
+@pytest.fixture(scope="session")
+def axe_script(tmp_path_factory):
+    """Path of axe.min.js, installed with npm for this run only (never committed)."""
+    folder = tmp_path_factory.mktemp("axe")
+    command = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--no-package-lock",
+               "--prefix", str(folder), "axe-core@4"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        unavailable("chromium", f"the axe-core scan needs npm, which failed: {error}")
+    script = folder / "node_modules" / "axe-core" / "axe.min.js"
+    if result.returncode != 0 or not script.exists():
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        unavailable("chromium", f"the axe-core scan could not install axe-core from npm: {reason}")
+    return script
+
+
+def axe_violations(page, axe_script, context="document") -> list[str]:
+    page.add_script_tag(path=str(axe_script))
+    results = page.evaluate(f"""async () => {{
+      const results = await axe.run({context}, {{resultTypes: ['violations']}});
+      return results.violations.map(v => v.id + ': ' + v.help + ' — ' +
+        v.nodes.map(n => JSON.stringify(n.target) + ' ' + n.failureSummary).join(' | '));
+    }}""")
+    return results
+
+
+@pytest.fixture
+def news(app, make_site, host_site, live_server):
+    make_site(key="news", origins=[host_site.url])
+    return SimpleNamespace(app=app, url=live_server.url, host=host_site)
+
+
+def open_dialog(page, news, path="/a"):
+    page.goto(news.host.add(path, article_page(news.url, ARTICLE)))
+    drag_select(page, "more then two hundred")
+    page.keyboard.press("Control+Enter")
+    return widget_dialog(page)
+
+
+def test_the_open_dialog_has_no_axe_violations(news, page, page_errors, axe_script):
+    open_dialog(page, news)
+    assert axe_violations(page, axe_script) == []
+
+
+def test_the_dialog_with_an_error_has_no_axe_violations(news, page, page_errors, axe_script):
+    dialog = open_dialog(page, news)
+    dialog.get_by_label("Email me the outcome").check()
+    dialog.get_by_role("button", name="Send").click()
+    dialog.get_by_role("alert").wait_for()
+    assert axe_violations(page, axe_script) == []
+
+
+def test_the_dialog_after_sending_has_no_axe_violations(news, page, page_errors, axe_script):
+    dialog = open_dialog(page, news)
+    dialog.get_by_role("button", name="Send").click()
+    dialog.get_by_text("Thank you!").wait_for()
+    assert axe_violations(page, axe_script) == []
+
+
+def test_the_dark_dialog_has_no_axe_violations(browser, news, axe_script):
+    dark = browser.new_context(color_scheme="dark")
+    page = dark.new_page()
+    try:
+        open_dialog(page, news)
+        violations = axe_violations(page, axe_script)
+    finally:
+        dark.close()
+    assert violations == []
+
+
+def test_the_floating_button_has_no_axe_violations(browser, news, axe_script):
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    try:
+        page.goto(news.host.add("/a", article_page(news.url, ARTICLE)))
+        page.evaluate("""() => { const p = document.querySelector('article p');
+          const r = document.createRange(); r.selectNodeContents(p); getSelection().addRange(r); }""")
+        page.get_by_role("button", name="Suggest a correction").wait_for()
+        violations = axe_violations(page, axe_script)
+    finally:
+        phone.close()
+    assert violations == []
+
+
+@pytest.fixture
+def app_page(browser):
+    """A page that lets the test inject axe into the app's own pages despite their strict CSP."""
+    context = browser.new_context(bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_suggest_form_page_has_no_axe_violations(site, live_server, app_page, axe_script):
+    app_page.goto(f"{live_server.url}/suggest?site=news&url=https://news.example.org/a&quote=teh%20cat")
+    assert axe_violations(app_page, axe_script) == []
+
+
+def test_the_suggest_form_page_with_errors_has_no_axe_violations(site, live_server, app_page, axe_script):
+    app_page.goto(f"{live_server.url}/suggest?site=news")
+    app_page.get_by_role("button", name="Send suggestion").click()
+    app_page.get_by_role("alert").first.wait_for()
+    assert axe_violations(app_page, axe_script) == []
