@@ -50,6 +50,9 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(dashboard.bp)
+    from .mail import admin as outbox_admin, views as mail_views
+    app.register_blueprint(mail_views.bp)
+    app.register_blueprint(outbox_admin.bp)
     if app.config["DEMO"]:
         from .views import demo
         app.register_blueprint(demo.bp)
