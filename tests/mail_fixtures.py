@@ -44,7 +44,7 @@ class Received:
 
     @property
     def message_id(self) -> str:
-        return self.email["Message-ID"]
+        return str(self.email["Message-ID"]).strip()  # long ids arrive folded onto a new line
 
 
 class SMTPServer:

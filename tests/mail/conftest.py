@@ -76,5 +76,18 @@ def part(email, subtype: str) -> str:
     """The text/<subtype> part of a received email, decoded."""
     for piece in email.walk():
         if piece.get_content_type() == f"text/{subtype}":
-            return piece.get_content()
+            return piece.get_content().replace("\r\n", "\n")
     raise AssertionError(f"no text/{subtype} part")
+
+
+@pytest.fixture
+def suggest(client):
+    """Post a suggestion to the JSON intake for whatever site the test made (key 'news')."""
+    from tests.conftest import ORIGIN, suggestion_body
+
+    def post(**overrides):
+        response = client.post("/api/v1/suggestions", json=suggestion_body(**overrides),
+                               headers={"Origin": ORIGIN})
+        assert response.status_code == 201, response.json
+        return response
+    return post
