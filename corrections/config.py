@@ -66,3 +66,6 @@ MAIL_POLL_SECONDS = 5
 
 # How long one-click action links in editors' emails stay valid (seconds; 7 days).
 ACTION_TOKEN_MAX_AGE = 7 * 24 * 3600
+# CA bundle (PEM) that signs the SMTP server's certificate, when it is not a public CA.
+# With MAIL_USE_TLS or MAIL_USE_SSL the certificate and host name are always checked.
+MAIL_TLS_CA_FILE = None

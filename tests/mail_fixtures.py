@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -23,8 +25,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A self-signed certificate for 127.0.0.1 (tests/tls/README.md), and what the server accepts.
+TLS_CERTIFICATE, TLS_KEY = ROOT / "tests/tls/localhost.crt", ROOT / "tests/tls/localhost.key"
+USERNAME, PASSWORD = "corrections", "smtp-password"
 #: Upper bound for every wait in these helpers, in seconds.
 PATIENCE = 30
 
@@ -47,9 +53,27 @@ class Received:
         return str(self.email["Message-ID"]).strip()  # long ids arrive folded onto a new line
 
 
+def tls_server_context() -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS_CERTIFICATE, TLS_KEY)
+    return context
+
+
+# aiosmtpd warns about its own use of a deprecated attribute on every AUTH.
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+
+
+def check_password(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    good = isinstance(auth_data, LoginPassword) and (
+        auth_data.login, auth_data.password) == (USERNAME.encode(), PASSWORD.encode())
+    return AuthResult(success=good, handled=False)  # not handled: aiosmtpd answers 535 itself
+
+
 class SMTPServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, tls: bool = False):
+        """With `tls`, the server is like a submission server: STARTTLS, then a password."""
         self.port = port or free_port()
+        self.tls = tls
         self.received: list[Received] = []
         self.refused = 0
         self._lock = threading.Lock()
@@ -65,8 +89,11 @@ class SMTPServer:
 
     # --- up and down -----------------------------------------------------------------
     def start(self) -> SMTPServer:
+        secure = ({"tls_context": tls_server_context(), "require_starttls": True,
+                   "authenticator": check_password, "auth_required": True} if self.tls else {})
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port,
-                                      loop=asyncio.new_event_loop(), ready_timeout=PATIENCE)
+                                      loop=asyncio.new_event_loop(), ready_timeout=PATIENCE,
+                                      **secure)
         self._controller.start()
         return self
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import random
 import smtplib
+import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
+from email.policy import Compat32
 from urllib.parse import urlsplit
 
 import flask_mail
@@ -49,19 +53,24 @@ class Report:
 
 
 class SMTPConnection(flask_mail.Connection):
-    """Flask-Mail's connection, with the timeout it lacks: MAIL_TIMEOUT for connecting and
-    for every answer, so a silent server cannot hang the worker."""
+    """Flask-Mail's connection with what it lacks: a timeout (MAIL_TIMEOUT, for connecting and
+    for every answer, so a silent server cannot hang the worker) and TLS that checks the
+    server's certificate (Flask-Mail's STARTTLS accepts any certificate)."""
 
     def configure_host(self) -> smtplib.SMTP:
         config = current_app.config
-        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
         # Our own name for EHLO: smtplib would otherwise look up the host's FQDN on every connect.
         local_hostname = urlsplit(config["PUBLIC_URL"]).hostname or "localhost"
-        host = smtp_class(self.mail.server, self.mail.port, local_hostname=local_hostname,
-                          timeout=config["MAIL_TIMEOUT"])
+        options = {"local_hostname": local_hostname, "timeout": config["MAIL_TIMEOUT"]}
+        tls = (ssl.create_default_context(cafile=config.get("MAIL_TLS_CA_FILE"))
+               if self.mail.use_ssl or self.mail.use_tls else None)
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, context=tls, **options)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, **options)
         try:
             if self.mail.use_tls:
-                host.starttls()
+                host.starttls(context=tls)
             if self.mail.username and self.mail.password:
                 host.login(self.mail.username, self.mail.password)
         except BaseException:
@@ -134,91 +143,135 @@ def send_due(*, stop: threading.Event | None = None) -> Report:
 
 def send_batch(ids: list[int], lease_until: datetime, *, stop: threading.Event | None = None) -> Report:
     """Send the claimed messages over one SMTP connection, marking each as soon as it is sent."""
-    rows = db.session.execute(
-        sa.select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject,
-                  OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.headers,
-                  OutboxMessage.message_id, OutboxMessage.attempts)
-        .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
-    db.session.commit()
     report = Report()
-    connection = SMTPConnection(current_app.extensions["mail"])
-    try:
-        connection.__enter__()
-    except OSError as error:  # smtplib's errors are OSErrors too
-        report.connection_error = describe(error)
-        for row in rows:
-            _record_failure(row, lease_until, report.connection_error, report)
-        return report
-    try:
-        for index, row in enumerate(rows):
-            if stop is not None and stop.is_set():
-                _release([r.id for r in rows[index:]], lease_until)
-                break
-            try:
-                connection.send(_message(row))
-            except MESSAGE_ERRORS as error:
-                _record_failure(row, lease_until, describe(error), report)
-            except OSError as error:
-                # The connection broke: this message counts a try, the rest wait for the next pass.
-                report.connection_error = describe(error)
-                _record_failure(row, lease_until, report.connection_error, report)
-                _release([r.id for r in rows[index + 1:]], lease_until)
-                break
-            except Exception as error:  # noqa: BLE001 - one unsendable message must not stop the rest
-                _record_failure(row, lease_until, describe(error), report)
-            else:
-                _mark_sent(row, lease_until)
-                report.sent += 1
-    finally:
-        connection.__exit__(None, None, None)
+    with db.engine.connect() as database:
+        ledger = _Ledger(database, lease_until, report)
+        rows = database.execute(
+            sa.select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject,
+                      OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.headers,
+                      OutboxMessage.message_id, OutboxMessage.attempts)
+            .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+        database.commit()
+        connection = SMTPConnection(current_app.extensions["mail"])
+        try:
+            connection.__enter__()
+        except OSError as error:  # smtplib's errors are OSErrors too
+            report.connection_error = describe(error)
+            for row in rows:
+                ledger.failed(row, report.connection_error)
+            return report
+        try:
+            for index, row in enumerate(rows):
+                if stop is not None and stop.is_set():
+                    ledger.release(rows[index:])
+                    break
+                try:
+                    connection.send(_message(row))
+                except MESSAGE_ERRORS as error:
+                    ledger.failed(row, describe(error))
+                except OSError as error:
+                    # The connection broke: this message counts a try; the rest wait for the next pass.
+                    report.connection_error = describe(error)
+                    ledger.failed(row, report.connection_error)
+                    ledger.release(rows[index + 1:])
+                    break
+                except Exception as error:  # noqa: BLE001 - one unsendable message must not stop the rest
+                    ledger.failed(row, describe(error))
+                else:
+                    ledger.sent(row)
+        finally:
+            connection.__exit__(None, None, None)
     return report
 
 
+class _Ledger:
+    """Records each message's outcome at once, in its own small transaction on one connection.
+
+    Every update names the lease: if it ran out and another worker took the message over,
+    that worker records the outcome instead.
+    """
+
+    def __init__(self, database: sa.Connection, lease_until: datetime, report: Report):
+        self.database, self.lease_until, self.report = database, lease_until, report
+
+    def _update(self, ids: list[int], **values) -> None:
+        self.database.execute(sa.update(OutboxMessage)
+                              .where(OutboxMessage.id.in_(ids),
+                                     OutboxMessage.lease_until == self.lease_until)
+                              .values(**values))
+        self.database.commit()
+
+    def sent(self, row) -> None:
+        self._update([row.id], status=OutboxStatus.SENT, sent_at=utcnow(),
+                     attempts=row.attempts + 1, lease_until=None, last_error=None)
+        self.report.sent += 1
+
+    def failed(self, row, error: str) -> None:
+        config = current_app.config
+        attempts = row.attempts + 1
+        changes: dict = {"attempts": attempts, "lease_until": None, "last_error": error[:2000]}
+        if attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            changes["status"] = OutboxStatus.FAILED
+            self.report.failed += 1
+        else:
+            delay = retry_delay(attempts, base=config["MAIL_RETRY_BASE_SECONDS"],
+                                cap=config["MAIL_RETRY_MAX_SECONDS"])
+            changes["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
+            self.report.retrying += 1
+        self.report.tried_ids.add(row.id)
+        self._update([row.id], **changes)
+
+    def release(self, rows) -> None:
+        """Give unsent messages back at once, so another worker need not wait for the lease."""
+        if rows:
+            self._update([row.id for row in rows], lease_until=None)
+
+
+#: SMTP allows 998 bytes per line, CRLF excluded.
+MAX_LINE_BYTES = 998
+
+
+def _charset(body_encoding) -> Charset:
+    charset = Charset("utf-8")
+    charset.body_encoding = body_encoding
+    return charset
+
+
+#: 8bit keeps mail readable as it is; quoted-printable when a line is too long for SMTP.
+UTF8_8BIT, UTF8_QUOTED_PRINTABLE = _charset(None), _charset(QP)
+
+
+class _AsEncoded(Compat32):
+    """Write headers as they are. Flask-Mail has already RFC 2047-encoded and folded every
+    header into ASCII, so encoding them again (as the generator would) only costs time."""
+
+    def _fold(self, name, value, sanitize):
+        if isinstance(value, str) and value.isascii():
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+FLATTEN_POLICY = _AsEncoded(linesep="\r\n", max_line_length=MAX_LINE_BYTES)
+
+
+class _Message(flask_mail.Message):
+    """Flask-Mail's message with a body encoding SMTP always accepts: Flask-Mail sends 8bit, so
+    a reader's long one-line comment (over 998 bytes) would be refused as "line too long"."""
+
+    def _mimetext(self, text, subtype="plain"):
+        text = text or ""
+        too_long = any(len(line.encode()) > MAX_LINE_BYTES for line in text.splitlines())
+        return MIMEText(text, subtype, UTF8_QUOTED_PRINTABLE if too_long else UTF8_8BIT)
+
+    def as_bytes(self) -> bytes:
+        return self._message().as_bytes(policy=FLATTEN_POLICY)
+
+
 def _message(row) -> flask_mail.Message:
-    message = flask_mail.Message(subject=row.subject, recipients=[row.recipient],
-                                 body=row.body_text, html=row.body_html,
-                                 extra_headers=dict(row.headers or {}))
+    message = _Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
+                       html=row.body_html, extra_headers=dict(row.headers or {}))
     message.msgId = row.message_id  # stable: a repeated delivery is recognisably the same mail
     return message
-
-
-def _mark_sent(row, lease_until: datetime) -> None:
-    # Only while we still hold the lease: if it ran out and another worker took the message,
-    # that worker records the outcome.
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == row.id, OutboxMessage.lease_until == lease_until)
-        .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=row.attempts + 1,
-                lease_until=None, last_error=None))
-    db.session.commit()
-
-
-def _record_failure(row, lease_until: datetime, error: str, report: Report) -> None:
-    config = current_app.config
-    attempts = row.attempts + 1
-    changes: dict = {"attempts": attempts, "lease_until": None, "last_error": error[:2000]}
-    if attempts >= config["MAIL_MAX_ATTEMPTS"]:
-        changes["status"] = OutboxStatus.FAILED
-        report.failed += 1
-    else:
-        delay = retry_delay(attempts, base=config["MAIL_RETRY_BASE_SECONDS"],
-                            cap=config["MAIL_RETRY_MAX_SECONDS"])
-        changes["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
-        report.retrying += 1
-    report.tried_ids.add(row.id)
-    db.session.execute(sa.update(OutboxMessage)
-                       .where(OutboxMessage.id == row.id, OutboxMessage.lease_until == lease_until)
-                       .values(**changes))
-    db.session.commit()
-
-
-def _release(ids: list[int], lease_until: datetime) -> None:
-    """Give unsent messages back at once, so another worker need not wait for the lease."""
-    if ids:
-        db.session.execute(sa.update(OutboxMessage)
-                           .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_until == lease_until)
-                           .values(lease_until=None))
-        db.session.commit()
 
 
 def describe(error: BaseException) -> str:

@@ -6,6 +6,7 @@ only the POST from the page acts.
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..extensions import csrf
+from ..intake import KIND_LABELS
 from ..urls import public_url_for
 from . import links
 from .forms import ButtonForm
@@ -34,6 +35,7 @@ def confirm_action(request_id: int, action: str, token: str):
         return _problem(error)
     return render_template("mail/confirm_action.html", form=form, checked=checked,
                            note=links.ONE_CLICK_ACTIONS[checked.claims.action],
+                           kind_labels=KIND_LABELS,
                            request_url=public_url_for("dashboard.request_detail",
                                                       request_id=request_id))
 

@@ -50,11 +50,10 @@ def queue_messages(app, count: int, **fields) -> list[str]:
     """Put `count` plain messages in the outbox; return their Message-IDs."""
     with app.app_context():
         ids = [f"<{uuid.uuid4().hex}@corrections.test>" for _ in range(count)]
-        db.session.add_all(OutboxMessage(kind="test", recipient=f"r{n}@example.net",
-                                         subject=f"Message {n}", body_text=f"Body {n}",
-                                         body_html=f"<p>Body {n}</p>", message_id=message_id,
-                                         **fields)
-                           for n, message_id in enumerate(ids))
+        db.session.add_all(OutboxMessage(**({
+            "kind": "test", "recipient": f"r{n}@example.net", "subject": f"Message {n}",
+            "body_text": f"Body {n}", "body_html": f"<p>Body {n}</p>", "message_id": message_id,
+        } | fields)) for n, message_id in enumerate(ids))
         db.session.commit()
         return ids
 

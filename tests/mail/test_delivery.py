@@ -8,7 +8,7 @@ from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import OutboxMessage, OutboxStatus, utcnow
 from tests.mail.conftest import outbox, queue_messages
-from tests.mail_fixtures import SilentServer
+from tests.mail_fixtures import PASSWORD, TLS_CERTIFICATE, USERNAME, SilentServer, SMTPServer
 
 
 def send_due(app):
@@ -158,3 +158,42 @@ def test_failures_back_off_by_the_configured_delay(app_factory, smtp_server):
     send_due(app)
     [row] = outbox(app)
     assert before + timedelta(seconds=300) <= row.next_attempt_at <= utcnow() + timedelta(seconds=600)
+
+
+def test_starttls_and_a_password_deliver_to_a_server_with_a_trusted_certificate(app_factory):
+    server = SMTPServer(tls=True).start()
+    try:
+        app = app_factory(MAIL_PORT=server.port, MAIL_SUPPRESS_SEND=False, MAIL_USE_TLS=True,
+                          MAIL_USERNAME=USERNAME, MAIL_PASSWORD=PASSWORD,
+                          MAIL_TLS_CA_FILE=str(TLS_CERTIFICATE))
+        [message_id] = queue_messages(app, 1)
+        report = send_due(app)
+    finally:
+        server.stop()
+    assert report.sent == 1 and server.message_ids == [message_id]
+
+
+def test_a_server_certificate_nobody_vouches_for_is_refused(app_factory):
+    server = SMTPServer(tls=True).start()
+    try:
+        app = app_factory(MAIL_PORT=server.port, MAIL_SUPPRESS_SEND=False, MAIL_USE_TLS=True,
+                          MAIL_USERNAME=USERNAME, MAIL_PASSWORD=PASSWORD)
+        queue_messages(app, 1)
+        report = send_due(app)
+    finally:
+        server.stop()
+    assert report.sent == 0 and "CERTIFICATE_VERIFY_FAILED" in report.connection_error
+    assert server.received == []
+
+
+def test_a_wrong_smtp_password_is_reported(app_factory):
+    server = SMTPServer(tls=True).start()
+    try:
+        app = app_factory(MAIL_PORT=server.port, MAIL_SUPPRESS_SEND=False, MAIL_USE_TLS=True,
+                          MAIL_USERNAME=USERNAME, MAIL_PASSWORD="wrong",
+                          MAIL_TLS_CA_FILE=str(TLS_CERTIFICATE))
+        queue_messages(app, 1)
+        report = send_due(app)
+    finally:
+        server.stop()
+    assert report.sent == 0 and report.connection_error.startswith("535")

@@ -131,3 +131,13 @@ def test_a_digest_site_gets_no_mail_per_request(app, make_site, suggest, smtp_se
     suggest()
     deliver(app)
     assert smtp_server.received == [] and outbox(app) == []
+
+
+def test_a_long_comment_on_one_line_is_delivered_intact(app, post_suggestion, smtp_server):
+    # SMTP refuses lines over 998 bytes; a reader's one-paragraph comment can be longer.
+    comment = "Слово " * 330  # one line, about 3,600 bytes in UTF-8
+    post_suggestion(comment=comment.strip())
+    report = deliver(app)
+    assert report.sent == 1, report
+    assert comment.strip() in part(smtp_server.received[0].email, "plain")
+    assert comment.strip() in part(smtp_server.received[0].email, "html")
