@@ -91,7 +91,7 @@ def test_only_editor_accounts_receive_one_click_links(app, suggest, two_addresse
     emails = by_recipient(smtp_server)
     editor_text, desk_text = part(emails[EDITOR], "plain"), part(emails[DESK], "plain")
     for action in ("accept", "reject", "spam"):
-        assert f"/mail/act/" in editor_text and f"/{action}/" in editor_text
+        assert "/mail/act/" in editor_text and f"/{action}/" in editor_text
     assert "/mail/act/" not in desk_text
     assert "/dashboard/requests/" in desk_text
     assert "Sign in to the dashboard" in part(emails[DESK], "html")
@@ -141,3 +141,11 @@ def test_a_long_comment_on_one_line_is_delivered_intact(app, post_suggestion, sm
     assert report.sent == 1, report
     assert comment.strip() in part(smtp_server.received[0].email, "plain")
     assert comment.strip() in part(smtp_server.received[0].email, "html")
+
+
+def test_an_article_without_a_title_is_named_by_its_address_once(app, post_suggestion, smtp_server):
+    post_suggestion(title="", name="")
+    deliver(app)
+    text = part(smtp_server.received[0].email, "plain")
+    assert text.count("https://news.example.org/2026/11/city-library-reopens") == 1
+    assert "From: <reader@example.net>" in text
