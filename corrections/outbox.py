@@ -3,6 +3,7 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from jinja2 import TemplateNotFound
 
 from .extensions import db
 from .models import CorrectionRequest, OutboxMessage
@@ -21,7 +22,7 @@ def email_language(template: str, language: str) -> str:
     """`language` if templates/email/<language>/ has this template, else the fallback language."""
     try:
         current_app.jinja_env.get_template(f"email/{language}/{template}.txt")
-    except Exception:  # noqa: BLE001 - TemplateNotFound, or a bad language code
+    except TemplateNotFound:  # no such language folder, or a code that is no folder name
         return FALLBACK_LANGUAGE
     return language
 

@@ -37,5 +37,5 @@ def run_worker(poll):
     config = current_app.config
     click.echo(f"Mail worker: delivering to {config['MAIL_SERVER']}:{config['MAIL_PORT']}; "
                "stop with Ctrl+C or SIGTERM.")
-    worker.run(stop, poll_seconds=poll, report=lambda line: click.echo(line))
+    worker.run(stop, poll_seconds=poll, say=click.echo)
     click.echo("Mail worker: stopped.")

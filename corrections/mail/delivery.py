@@ -38,14 +38,15 @@ class Report:
     failed: int = 0
     #: Why the SMTP server could not be used, if it could not.
     connection_error: str | None = None
-    tried_ids: set[int] = field(default_factory=set)
+    #: Messages tried in vain during this pass; the pass does not try them again.
+    unsuccessful_ids: set[int] = field(default_factory=set)
 
     def add(self, other: Report) -> None:
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
         self.connection_error = other.connection_error or self.connection_error
-        self.tried_ids |= other.tried_ids
+        self.unsuccessful_ids |= other.unsuccessful_ids
 
     def __str__(self) -> str:
         text = f"sent {self.sent}, to retry {self.retrying}, failed {self.failed}"
@@ -83,7 +84,7 @@ class SMTPConnection(flask_mail.Connection):
             return
         try:
             self.host.quit()
-        except (OSError, smtplib.SMTPException):
+        except OSError:  # smtplib's errors included
             self.host.close()  # the server is gone already; nothing to be polite to
         self.host = None
 
@@ -131,7 +132,7 @@ def send_due(*, stop: threading.Event | None = None) -> Report:
     batch_size = current_app.config["MAIL_BATCH_SIZE"]
     report = Report()
     while not (stop and stop.is_set()):
-        ids, lease_until = claim(batch_size, due_by=due_by, exclude=report.tried_ids)
+        ids, lease_until = claim(batch_size, due_by=due_by, exclude=report.unsuccessful_ids)
         if not ids:
             break
         batch = send_batch(ids, lease_until, stop=stop)
@@ -218,7 +219,7 @@ class _Ledger:
                                 cap=config["MAIL_RETRY_MAX_SECONDS"])
             changes["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
             self.report.retrying += 1
-        self.report.tried_ids.add(row.id)
+        self.report.unsuccessful_ids.add(row.id)
         self._update([row.id], **changes)
 
     def release(self, rows) -> None:

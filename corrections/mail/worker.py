@@ -10,7 +10,7 @@ from . import delivery, digests
 
 
 def run(stop: threading.Event, *, poll_seconds: float | None = None,
-        report: Callable[[str], None] = print) -> None:
+        say: Callable[[str], None] = print) -> None:
     """Loop until `stop` is set. Setting it (on SIGTERM) ends the loop after the message in hand."""
     poll = current_app.config["MAIL_POLL_SECONDS"] if poll_seconds is None else poll_seconds
     last_problem = None
@@ -24,12 +24,12 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
             db.session.remove()
             problem = f"database unavailable: {str(error).splitlines()[0]}"
             if problem != last_problem:
-                report(f"Mail worker: {problem}; retrying every {poll:g}s.")
+                say(f"Mail worker: {problem}; retrying every {poll:g}s.")
             last_problem = problem
         else:
             if written:
-                report(f"Mail worker: wrote {written} digest(s).")
+                say(f"Mail worker: wrote {written} digest(s).")
             if result.sent or result.retrying or result.failed:
-                report(f"Mail worker: {result}.")
+                say(f"Mail worker: {result}.")
             last_problem = None
         stop.wait(poll)
