@@ -10,6 +10,7 @@ Use the `smtp_server` fixture (tests/mail/conftest.py), or the class directly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import ssl
@@ -17,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 from collections import deque
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -59,8 +59,8 @@ def tls_server_context() -> ssl.SSLContext:
     return context
 
 
-# aiosmtpd warns about its own use of a deprecated attribute on every AUTH.
-warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+# aiosmtpd logs a warning about its own use of a deprecated attribute on every AUTH.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 def check_password(server, session, envelope, mechanism, auth_data) -> AuthResult:

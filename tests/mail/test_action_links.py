@@ -146,9 +146,9 @@ def test_an_expired_token_is_refused(app, client, editor_id, suggest, monkeypatc
     assert snapshot(app) == before
 
 
-def test_the_expiry_is_configurable(app_factory, client, editor_id, suggest):
+def test_the_expiry_is_configurable(app, app_factory, editor_id, suggest):
     suggest()
-    path = links_in_outbox(client.application)["accept"]
+    path = links_in_outbox(app)["accept"]
     short_lived = app_factory(ACTION_TOKEN_MAX_AGE=-1)  # every link is already too old
     assert short_lived.test_client().get(path).status_code == 410
 

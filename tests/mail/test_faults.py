@@ -116,3 +116,11 @@ def test_two_workers_never_send_the_same_message(app, smtp_server, worker_env):
     assert len(smtp_server.connections) >= 2
     assert sorted(smtp_server.message_ids) == sorted(message_ids)  # each exactly once
     assert {row.status for row in outbox(app)} == {OutboxStatus.SENT}
+
+
+def test_an_idle_worker_stops_on_sigterm_without_finishing_its_wait(app, worker_env):
+    worker = flask_command("mail", "worker", "--poll", "600", env=worker_env())
+    assert "Mail worker: delivering" in worker.stdout.readline()
+    worker.send_signal(signal.SIGTERM)
+    output = finish(worker)  # well before the 600-second wait would end
+    assert worker.returncode == 0 and "Mail worker: stopped." in output
