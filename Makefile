@@ -22,6 +22,10 @@ instance/config.py:
 run: $(VENV)/.installed-dev instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	@echo "Emails:         sent over SMTP to a local sink; read them in $(CURDIR)/instance/mail/ (one .eml file each)"
+	@trap 'kill $$sink $$worker 2>/dev/null; wait' EXIT INT TERM; \
+	$(BIN)/python -m corrections.mail.sink --port 8025 --directory instance/mail & sink=$$!; \
+	CORRECTIONS_DEMO=true $(FLASK) mail worker & worker=$$!; \
 	CORRECTIONS_DEMO=true $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-test

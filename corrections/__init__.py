@@ -46,13 +46,12 @@ def create_app(test_config=None):
     security.init_app(app)
 
     from . import dashboard
-    from .views import api, log, public
-    app.register_blueprint(api.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(log.bp)
-    app.register_blueprint(dashboard.bp)
-    from .views import widget
-    app.register_blueprint(widget.bp)
+    from .mail import admin as outbox_admin
+    from .mail import views as mail_views
+    from .views import api, log, public, widget
+    for blueprint in (api.bp, public.bp, log.bp, widget.bp, dashboard.bp, mail_views.bp,
+                      outbox_admin.bp):
+        app.register_blueprint(blueprint)
     if app.config["DEMO"]:
         from .views import demo
         app.register_blueprint(demo.bp)

@@ -113,3 +113,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(site_cli)
     app.cli.add_command(editor_cli)
     app.cli.add_command(demo)
+
+    from .mail.cli import mail_cli
+    app.cli.add_command(mail_cli)

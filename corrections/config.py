@@ -49,3 +49,23 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # Serve the demo article page at /demo/ (set by `make run`).
 DEMO = False
+
+# Delivery from the outbox (`flask --app corrections mail send|worker`).
+# Messages one SMTP connection carries before the worker claims more.
+MAIL_BATCH_SIZE = 100
+# A claimed batch belongs to its worker this long; a crashed worker's messages are retried
+# after it. Keep it well above MAIL_BATCH_SIZE messages' worth of sending.
+MAIL_LEASE_SECONDS = 600
+# Tries before a message is marked failed and shown on /dashboard/outbox.
+MAIL_MAX_ATTEMPTS = 12
+# Retry delays double from the base up to the cap, with random jitter (seconds).
+MAIL_RETRY_BASE_SECONDS = 60
+MAIL_RETRY_MAX_SECONDS = 3600
+# How often the worker looks for due messages and digests (seconds).
+MAIL_POLL_SECONDS = 5
+
+# How long one-click action links in editors' emails stay valid (seconds; 7 days).
+ACTION_TOKEN_MAX_AGE = 7 * 24 * 3600
+# CA bundle (PEM) that signs the SMTP server's certificate, when it is not a public CA.
+# With MAIL_USE_TLS or MAIL_USE_SSL the certificate and host name are always checked.
+MAIL_TLS_CA_FILE = None

@@ -1,6 +1,41 @@
-"""Who is told what, and when: every message goes through the outbox."""
+"""Who is told what, and when: every message goes through the outbox.
+
+Editors: each address in the site's `notify_emails` gets its own message. Addresses that
+belong to active editor accounts get signed one-click action links (a link must name the
+editor who acts); other addresses get the same message without them, with a link to the
+request's page. Readers hear the outcome only if they asked to, once per outcome, in the
+site's language, and never after unsubscribing from that site.
+"""
+import sqlalchemy as sa
+from flask import current_app
+
 from . import outbox
-from .models import CorrectionRequest, NotifyMode, Submission, utcnow
+from .extensions import db
+from .mail import links
+from .models import CorrectionRequest, NotifyMode, OutboxMessage, State, Submission, utcnow
+from .urls import public_url_for
+
+#: The outcome a reader hears about, and the outbox kind that records they were told.
+READER_OUTCOMES = {State.PUBLISHED: "reader_published", State.REJECTED: "reader_rejected"}
+
+
+def unique_addresses(addresses: list[str]) -> list[str]:
+    """Addresses in order, each once, whatever its case."""
+    first: dict[str, str] = {}
+    for address in addresses:
+        first.setdefault(address.lower(), address)
+    return list(first.values())
+
+
+def editor_context(request: CorrectionRequest, editor) -> dict:
+    """What an editor's email says about one request: its page and, for editors, the actions."""
+    return {"request": request,
+            "request_url": public_url_for("dashboard.request_detail", request_id=request.id),
+            "actions": links.action_links(request, editor)}
+
+
+def link_days() -> int:
+    return max(1, current_app.config["ACTION_TOKEN_MAX_AGE"] // 86400)
 
 
 def new_request(request: CorrectionRequest, submission: Submission) -> None:
@@ -8,27 +43,39 @@ def new_request(request: CorrectionRequest, submission: Submission) -> None:
     site = request.site
     if site.notify_mode is not NotifyMode.IMMEDIATE or not site.notify_emails:
         return
-    title = request.article.title or request.article.url
-    for address in site.notify_emails:
+    addresses = unique_addresses(site.notify_emails)
+    editors = links.editors_by_address(addresses)
+    for address in addresses:
         outbox.enqueue(
             kind="editor_new_request", recipient=address, request=request,
-            subject=f"[{site.name}] {request.kind.value.replace('_', ' ')}: {title}",
-            template="new_request", context={"request": request, "submission": submission})
+            template="new_request", language=site.language,
+            context={**editor_context(request, editors.get(address.lower())), "site": site,
+                     "submission": submission, "link_days": link_days()})
     request.notified_at = utcnow()
 
 
 def request_changed(request: CorrectionRequest, event) -> None:
     """Tell consenting readers the outcome when a request is published or rejected."""
-    from .models import State
-    if event.to_state not in (State.PUBLISHED, State.REJECTED) or event.from_state == event.to_state:
+    kind = READER_OUTCOMES.get(event.to_state)
+    if kind is None or event.from_state == event.to_state:
         return
-    told: set[str] = set()
+    site = request.site
+    told = {address.lower() for address in db.session.scalars(
+        sa.select(OutboxMessage.recipient)
+        .where(OutboxMessage.request_id == request.id, OutboxMessage.kind == kind))}
     for submission in request.submissions:
-        if not (submission.notify and submission.email) or submission.email.lower() in told:
+        address = submission.email.lower()
+        if not (submission.notify and submission.email) or address in told:
             continue
-        told.add(submission.email.lower())
+        told.add(address)
+        if links.is_unsubscribed(site, address):
+            continue
+        token = links.unsubscribe_token(site, address)
+        one_click = public_url_for("mail.unsubscribe_one_click", token=token)
         outbox.enqueue(
-            kind="reader_outcome", recipient=submission.email, request=request,
-            subject=f"Your suggestion to {request.site.name}",
-            template="reader_outcome",
-            context={"request": request, "submission": submission, "event": event})
+            kind=kind, recipient=submission.email, request=request,
+            template="reader_outcome", language=site.language,
+            context={"site": site, "request": request, "submission": submission, "event": event,
+                     "unsubscribe_url": public_url_for("mail.unsubscribe", token=token)},
+            headers={"List-Unsubscribe": f"<{one_click}>",
+                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

@@ -3,9 +3,13 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from jinja2 import TemplateNotFound
 
 from .extensions import db
 from .models import CorrectionRequest, OutboxMessage
+
+#: Templates live in templates/email/<language>/; a language without a template falls back to this.
+FALLBACK_LANGUAGE = "en"
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -14,16 +18,34 @@ def one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def enqueue(*, kind: str, recipient: str, subject: str, template: str, context: dict,
-            request: CorrectionRequest | None = None,
+def email_language(template: str, language: str) -> str:
+    """`language` if templates/email/<language>/ has this template, else the fallback language."""
+    try:
+        current_app.jinja_env.get_template(f"email/{language}/{template}.txt")
+    except TemplateNotFound:  # no such language folder, or a code that is no folder name
+        return FALLBACK_LANGUAGE
+    return language
+
+
+def enqueue(*, kind: str, recipient: str, template: str, context: dict, language: str = "en",
+            subject: str | None = None, request: CorrectionRequest | None = None,
             headers: dict[str, str] | None = None) -> OutboxMessage:
-    """Render templates/email/<template>.txt and .html and add the message to the session."""
+    """Render templates/email/<language>/<template>.subject.txt, .txt and .html into an
+    outbox row and add it to the session (the caller's transaction commits it)."""
+    language = email_language(template, language)
+    context = {**context, "lang": language, "recipient": recipient}
+    folder = f"email/{language}/{template}"
+    if subject is None:
+        subject = render_template(f"{folder}.subject.txt", **context)
+    headers = {"Auto-Submitted": "auto-generated", "Content-Language": language, **(headers or {})}
     domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
     message = OutboxMessage(
         kind=kind, recipient=recipient, subject=one_line(subject),
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
+        body_text=render_template(f"{folder}.txt", **context),
+        body_html=render_template(f"{folder}.html", **context),
         message_id=make_msgid(idstring=kind.replace("_", "-"), domain=domain),
-        headers=headers or {}, request=request)
+        # Header values are ours (URLs, codes), but a stray newline must never reach SMTP.
+        headers={name: one_line(value, 2000) for name, value in headers.items()},
+        request=request)
     db.session.add(message)
     return message

@@ -1,0 +1,1 @@
+"""Email: delivery from the outbox, signed links in emails, digests, and the local SMTP sink."""

@@ -1,0 +1,46 @@
+"""/dashboard/outbox: admins see messages that could not be delivered and send them again."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import OutboxMessage, OutboxStatus
+from . import delivery
+from .forms import ButtonForm
+
+bp = Blueprint("outbox", __name__, url_prefix="/dashboard/outbox")
+#: Failed messages listed on the page, newest first.
+PAGE_SIZE = 200
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.get("")
+def index():
+    failed = db.session.scalars(sa.select(OutboxMessage)
+                                .where(OutboxMessage.status == OutboxStatus.FAILED)
+                                .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)).all()
+    return render_template("outbox/index.html", failed=failed, counts=delivery.status_counts(),
+                           form=ButtonForm(), page_size=PAGE_SIZE)
+
+
+@bp.post("/<int:message_id>/retry")
+def retry(message_id: int):
+    db.get_or_404(OutboxMessage, message_id)
+    if delivery.retry_now([message_id]):
+        flash(f"Message #{message_id} will be sent again on the worker's next round.")
+    else:
+        flash(f"Message #{message_id} is not failed (any more); nothing to retry.")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/retry-all")
+def retry_all():
+    count = delivery.retry_now()
+    flash(f"{count} failed message(s) will be sent again on the worker's next round.")
+    return redirect(url_for(".index"), 303)

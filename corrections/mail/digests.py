@@ -1,0 +1,77 @@
+"""Digests: sites that chose hourly or daily mail get one message listing what arrived since the last.
+
+A site's digest is due one period after its last digest (or after the site was created). It
+lists the site's requests that no editor has been told about yet (`notified_at` is empty), so
+nothing is listed twice and nothing is skipped, then stamps them. Of two workers, the one that
+moves `last_digest_at` forward (compare-and-set) writes the digest; the other moves on.
+"""
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from .. import notifications, outbox
+from ..extensions import db
+from ..models import CorrectionRequest, NotifyMode, Site, utcnow
+from . import links
+
+PERIODS = {NotifyMode.HOURLY: timedelta(hours=1), NotifyMode.DAILY: timedelta(days=1)}
+#: Requests shown in full in one digest; the rest are counted, with a pointer to the dashboard.
+MAX_LISTED = 50
+
+
+def digest_due(site: Site, now: datetime) -> bool:
+    period = PERIODS.get(site.notify_mode)
+    return period is not None and now >= (site.last_digest_at or site.created_at) + period
+
+
+def send_due_digests(now: datetime | None = None) -> int:
+    """Write the digests that are due into the outbox; return how many sites had one."""
+    now = now or utcnow()
+    sites = db.session.scalars(sa.select(Site).where(Site.notify_mode.in_(list(PERIODS)))
+                               .order_by(Site.id)).all()
+    written = 0
+    for site in sites:
+        if digest_due(site, now) and _claim_digest(site, now):
+            written += _write_digest(site, now)
+            db.session.commit()
+    db.session.commit()
+    return written
+
+
+def _claim_digest(site: Site, now: datetime) -> bool:
+    previous = site.last_digest_at
+    unchanged = (Site.last_digest_at.is_(None) if previous is None
+                 else Site.last_digest_at == previous)
+    result = db.session.execute(sa.update(Site).where(Site.id == site.id, unchanged)
+                                .values(last_digest_at=now),
+                                execution_options={"synchronize_session": False})
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _write_digest(site: Site, now: datetime) -> int:
+    arrived = db.session.scalars(
+        sa.select(CorrectionRequest)
+        .where(CorrectionRequest.site_id == site.id, CorrectionRequest.notified_at.is_(None),
+               CorrectionRequest.created_at <= now)
+        .order_by(CorrectionRequest.id)).all()
+    if not arrived or not site.notify_emails:
+        return 0
+    addresses = notifications.unique_addresses(site.notify_emails)
+    editors = links.editors_by_address(addresses)
+    for address in addresses:
+        editor = editors.get(address.lower())
+        outbox.enqueue(
+            kind="editor_digest", recipient=address, template="digest", language=site.language,
+            context={"site": site, "total": len(arrived), "since": site.last_digest_at,
+                     "period": site.notify_mode.value, "link_days": notifications.link_days(),
+                     "items": [notifications.editor_context(request, editor)
+                               for request in arrived[:MAX_LISTED]],
+                     "more": max(0, len(arrived) - MAX_LISTED)})
+    db.session.execute(sa.update(CorrectionRequest)
+                       .where(CorrectionRequest.id.in_([r.id for r in arrived]))
+                       .values(notified_at=now),
+                       execution_options={"synchronize_session": False})
+    return 1

@@ -1,0 +1,190 @@
+"""Signed links in emails: one-click actions for editors, unsubscribe for readers.
+
+An action link is an itsdangerous token binding the request, the action, the editor and the
+request's version, with a random nonce. It expires after ACTION_TOKEN_MAX_AGE and works once:
+the nonce is recorded when it acts, and acting bumps the version, so the link is spent either way.
+Opening a link (GET) only shows a confirmation page; the POST from that page acts.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+
+from .. import queue
+from ..extensions import db
+from ..models import CorrectionRequest, Editor, Event, Site
+from ..urls import public_url_for
+from .models import MailUnsubscribe, UsedActionToken
+
+ACTION_SALT = "corrections.mail.action"
+UNSUBSCRIBE_SALT = "corrections.mail.unsubscribe"
+
+#: The actions an editor can take straight from a notification email, with the audit note.
+ONE_CLICK_ACTIONS: dict[queue.Action, str] = {
+    queue.Action.ACCEPT: "Accepted from the email notification.",
+    queue.Action.REJECT: "Not an error (rejected from the email notification).",
+    queue.Action.SPAM: "Marked as spam from the email notification.",
+}
+
+
+class LinkError(Exception):
+    """A link that cannot be used: `status` is the HTTP answer, `message` says why to a person."""
+
+    def __init__(self, status: int, message: str, request_id: int | None = None):
+        super().__init__(message)
+        self.status, self.message, self.request_id = status, message, request_id
+
+
+@dataclass(frozen=True)
+class ActionClaims:
+    request_id: int
+    action: queue.Action
+    editor_id: int
+    version: int
+    nonce: str
+
+
+@dataclass(frozen=True)
+class OneClick:
+    """A checked action link: who may do what to which request."""
+    claims: ActionClaims
+    request: CorrectionRequest
+    editor: Editor
+
+
+def _action_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=ACTION_SALT)
+
+
+def make_action_token(request: CorrectionRequest, action: queue.Action, editor: Editor) -> str:
+    return _action_serializer().dumps({
+        "r": request.id, "a": action.value, "e": editor.id, "v": request.version,
+        "n": secrets.token_urlsafe(12)})
+
+
+def action_links(request: CorrectionRequest, editor: Editor | None) -> dict[str, str]:
+    """Action name → absolute confirmation-page URL; empty for recipients who are not editors."""
+    if editor is None or not editor.active:
+        return {}
+    return {action.value: public_url_for("mail.confirm_action", request_id=request.id,
+                                         action=action.value,
+                                         token=make_action_token(request, action, editor))
+            for action in ONE_CLICK_ACTIONS if action in queue.allowed_actions(request)}
+
+
+def editors_by_address(addresses: list[str]) -> dict[str, Editor]:
+    """Active editor accounts among `addresses`, keyed by lower-cased address."""
+    lowered = {address.lower() for address in addresses}
+    if not lowered:
+        return {}
+    editors = db.session.scalars(sa.select(Editor).where(sa.func.lower(Editor.email).in_(lowered),
+                                                         Editor.active.is_(True)))
+    return {editor.email.lower(): editor for editor in editors}
+
+
+def read_action_token(token: str, request_id: int, action: str) -> ActionClaims:
+    """The token's claims, if it is genuine, fresh and made for this request and action."""
+    try:
+        data = _action_serializer().loads(token, max_age=current_app.config["ACTION_TOKEN_MAX_AGE"])
+        claims = ActionClaims(request_id=int(data["r"]), action=queue.Action(data["a"]),
+                              editor_id=int(data["e"]), version=int(data["v"]), nonce=str(data["n"]))
+    except SignatureExpired:
+        raise LinkError(410, "This link has expired. Open the request on the dashboard to act on it.",
+                        request_id) from None
+    except (BadData, KeyError, TypeError, ValueError):
+        raise LinkError(400, "This link is not valid. It may have been cut short or changed; "
+                             "use the link from the email as it is.") from None
+    if claims.request_id != request_id or claims.action.value != action:
+        raise LinkError(400, "This link was made for a different request or action, so it "
+                             "cannot be used here.")
+    return claims
+
+
+def check_action(token: str, request_id: int, action: str) -> OneClick:
+    """Everything that must hold for the link to act, checked without changing anything."""
+    if action not in {a.value for a in ONE_CLICK_ACTIONS}:
+        raise LinkError(404, "There is no such action for email links.")
+    claims = read_action_token(token, request_id, action)
+    if db.session.get(UsedActionToken, claims.nonce) is not None:
+        raise LinkError(410, "This link has already been used. Each link in an email works once.",
+                        request_id)
+    editor = db.session.get(Editor, claims.editor_id)
+    if editor is None or not editor.active:
+        raise LinkError(403, "The editor account this link was made for is no longer active.")
+    request = db.session.get(CorrectionRequest, request_id)
+    if request is None:
+        raise LinkError(404, "This request no longer exists.")
+    if request.version != claims.version:
+        raise LinkError(409, "This request has changed since the email was sent, so its links "
+                             "no longer work. Open it on the dashboard to see where it stands.",
+                        request_id)
+    if claims.action not in queue.allowed_actions(request):
+        raise LinkError(409, "This action is no longer possible for this request.", request_id)
+    return OneClick(claims=claims, request=request, editor=editor)
+
+
+def act(token: str, request_id: int, action: str) -> Event:
+    """Apply the link's action through the queue and spend the link, in one transaction."""
+    checked = check_action(token, request_id, action)
+    claims = checked.claims
+    try:
+        event = queue.transition(checked.request, claims.action, editor=checked.editor,
+                                 version=claims.version,
+                                 details=queue.Details(note=ONE_CLICK_ACTIONS[claims.action]),
+                                 commit=False)
+        db.session.add(UsedActionToken(nonce=claims.nonce, request_id=request_id,
+                                       editor_id=checked.editor.id, action=claims.action.value))
+        db.session.commit()
+    except queue.QueueError as error:  # e.g. another editor acted a moment ago
+        raise LinkError(409, error.message, request_id) from None
+    except IntegrityError:  # the same link, posted twice at once
+        db.session.rollback()
+        raise LinkError(410, "This link has already been used. Each link in an email works once.",
+                        request_id) from None
+    return event
+
+
+# --- unsubscribing readers ---------------------------------------------------------------
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(site: Site, email: str) -> str:
+    # No expiry: an unsubscribe link must keep working for as long as the email is kept.
+    return _unsubscribe_serializer().dumps({"s": site.id, "e": email.lower()})
+
+
+def read_unsubscribe_token(token: str) -> tuple[Site, str]:
+    try:
+        data = _unsubscribe_serializer().loads(token)
+        site_id, email = int(data["s"]), str(data["e"])
+    except (BadData, KeyError, TypeError, ValueError):
+        raise LinkError(400, "This unsubscribe link is not valid. Use the link from the email "
+                             "as it is.") from None
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise LinkError(404, "This site no longer exists, so it will not email you.")
+    return site, email
+
+
+def is_unsubscribed(site: Site, email: str) -> bool:
+    return db.session.scalar(sa.select(MailUnsubscribe.id).where(
+        MailUnsubscribe.site_id == site.id, MailUnsubscribe.email == email.lower())) is not None
+
+
+def unsubscribe(token: str) -> tuple[Site, str]:
+    """Stop outcome emails from the token's site to its address. Doing it twice is harmless."""
+    site, email = read_unsubscribe_token(token)
+    if not is_unsubscribed(site, email):
+        db.session.add(MailUnsubscribe(site_id=site.id, email=email))
+        try:
+            db.session.commit()
+        except IntegrityError:  # unsubscribed by a simultaneous click: the outcome is the same
+            db.session.rollback()
+    return site, email

@@ -1,0 +1,65 @@
+"""Pages behind the links in emails: confirm a one-click action, unsubscribe from outcome emails.
+
+Opening a link (GET) never changes anything, so mail scanners and link previews are harmless;
+only the POST from the page acts.
+"""
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from ..extensions import csrf
+from ..intake import KIND_LABELS
+from ..urls import public_url_for
+from . import links
+from .forms import ButtonForm
+
+bp = Blueprint("mail", __name__, url_prefix="/mail")
+
+
+def _problem(error: links.LinkError):
+    request_url = (public_url_for("dashboard.request_detail", request_id=error.request_id)
+                   if error.request_id else None)
+    return render_template("mail/link_problem.html", error=error,
+                           request_url=request_url), error.status
+
+
+@bp.route("/act/<int:request_id>/<action>/<token>", methods=["GET", "POST"])
+def confirm_action(request_id: int, action: str, token: str):
+    form = ButtonForm()
+    try:
+        if form.validate_on_submit():
+            event = links.act(token, request_id, action)
+            return render_template("mail/action_done.html", event=event,
+                                   request_url=public_url_for("dashboard.request_detail",
+                                                              request_id=request_id))
+        checked = links.check_action(token, request_id, action)
+    except links.LinkError as error:
+        return _problem(error)
+    return render_template("mail/confirm_action.html", form=form, checked=checked,
+                           note=links.ONE_CLICK_ACTIONS[checked.claims.action],
+                           kind_labels=KIND_LABELS,
+                           request_url=public_url_for("dashboard.request_detail",
+                                                      request_id=request_id))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    form = ButtonForm()
+    try:
+        if form.validate_on_submit():
+            site, email = links.unsubscribe(token)
+            return render_template("mail/unsubscribed.html", site=site, email=email)
+        site, email = links.read_unsubscribe_token(token)
+    except links.LinkError as error:
+        return _problem(error)
+    return render_template("mail/unsubscribe.html", form=form, site=site, email=email)
+
+
+@bp.route("/unsubscribe/<token>/one-click", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail client POSTs here without cookies; the signed token is the proof
+def unsubscribe_one_click(token: str):
+    if request.method == "GET":  # a person opened the List-Unsubscribe address: ask first
+        return redirect(url_for(".unsubscribe", token=token), 303)
+    try:
+        links.unsubscribe(token)
+    except links.LinkError as error:
+        return {"error": error.message}, error.status
+    return {"status": "unsubscribed"}

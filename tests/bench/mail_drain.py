@@ -1,0 +1,204 @@
+"""Benchmark: drain 10,000 queued messages into a local SMTP sink, batched vs one connection each.
+
+    python -c "from tests.bench.mail_drain import main; main()"  [--count N] [--sink plain|tls|both]
+                                                                  [--database-url URL]
+
+Both runs use the real worker code (`delivery.send_due`) on the same rows in the same database:
+first with MAIL_BATCH_SIZE=100 (one SMTP connection per batch), then, after putting the rows
+back, with MAIL_BATCH_SIZE=1 (one claim and one SMTP connection per message, the naive way).
+The messages are real editor notifications rendered from the templates.
+
+The sink is aiosmtpd in its own process, accepting and discarding. Two kinds are measured:
+`plain` (no TLS, no password: connecting costs little more than one message on loopback) and
+`tls` (STARTTLS with the test certificate, then a password, the way a production submission
+server on port 587 is used). Default database: a temporary SQLite file.
+"""
+import argparse
+import asyncio
+import logging
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _editor_notification(app) -> tuple[str, str, str]:
+    """Subject, text and HTML of a real editor notification, rendered from the templates."""
+    from corrections import outbox
+    from corrections.models import Article, CorrectionRequest, Kind, Site, State, Submission
+    site = Site(id=1, key="news", name="The Example News", language="en")
+    article = Article(url="https://news.example.org/2026/11/city-library-reopens",
+                      title="City library reopens after two-year renovation")
+    request = CorrectionRequest(id=1, site=site, article=article, kind=Kind.TYPO, state=State.NEW,
+                                quote_exact="more then two hundred",
+                                quote_prefix="Monday morning, and ", quote_suffix=" readers were",
+                                proposed="more than two hundred", submission_count=1, version=1)
+    submission = Submission(comment="“then” should be “than”.", name="A. Reader",
+                            email="reader@example.net")
+    actions = {name: f"https://corrections.example.org/mail/act/1/{name}/{'x' * 110}"
+               for name in ("accept", "reject", "spam")}
+    with app.test_request_context():
+        message = outbox.enqueue(kind="bench", recipient="editor@news.example.org",
+                                 template="new_request", context={
+                                     "site": site, "request": request, "submission": submission,
+                                     "actions": actions, "link_days": 7,
+                                     "request_url": "https://corrections.example.org/dashboard/requests/1"})
+        from corrections.extensions import db
+        db.session.expunge_all()
+    return message.subject, message.body_text, message.body_html
+
+
+class _Discard:
+    def __init__(self):
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 OK"
+
+
+def serve(port: int, tls: bool) -> None:
+    """The sink: accept and discard until SIGTERM, then print how many messages arrived."""
+    from aiosmtpd.controller import Controller
+    from tests.mail_fixtures import check_password, tls_server_context
+    # aiosmtpd logs a warning about its own use of a deprecated attribute on every AUTH.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    handler = _Discard()
+    secure = ({"tls_context": tls_server_context(), "require_starttls": True,
+               "authenticator": check_password, "auth_required": True} if tls else {})
+    controller = Controller(handler, hostname="127.0.0.1", port=port,
+                            loop=asyncio.new_event_loop(), **secure)
+    controller.start()
+    print("ready", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait(3600)  # a bench never runs an hour; the parent stops us long before
+    controller.stop()
+    print(handler.count, flush=True)
+
+
+def _queue(app, count: int) -> None:
+    import sqlalchemy as sa
+    from corrections.extensions import db
+    from corrections.models import OutboxMessage, OutboxStatus, utcnow
+    now = utcnow()
+    subject, body_text, body_html = _editor_notification(app)
+    with app.app_context():
+        db.session.execute(sa.delete(OutboxMessage))
+        rows = [{"kind": "bench", "recipient": f"editor{n % 50}@news.example.org",
+                 "subject": subject, "body_text": body_text, "body_html": body_html,
+                 "headers": {"Auto-Submitted": "auto-generated", "Content-Language": "en"},
+                 "message_id": f"<{uuid.uuid4().hex}.bench@corrections.test>",
+                 "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
+                 "created_at": now} for n in range(count)]
+        for start in range(0, count, 1000):
+            db.session.execute(sa.insert(OutboxMessage), rows[start:start + 1000])
+        db.session.commit()
+
+
+def _put_back(app) -> None:
+    import sqlalchemy as sa
+    from corrections.extensions import db
+    from corrections.models import OutboxMessage, OutboxStatus, utcnow
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(
+            status=OutboxStatus.PENDING, attempts=0, sent_at=None, lease_until=None,
+            next_attempt_at=utcnow()))
+        db.session.commit()
+
+
+def _last_error(app) -> str:
+    import sqlalchemy as sa
+    from corrections.extensions import db
+    from corrections.models import OutboxMessage
+    with app.app_context():
+        return db.session.scalar(sa.select(OutboxMessage.last_error).limit(1)) or ""
+
+
+def _drain(app, count: int) -> float:
+    """Seconds the worker code takes to deliver all `count` messages."""
+    from corrections.mail import delivery
+    with app.app_context():
+        started = time.perf_counter()
+        report = delivery.send_due()
+        elapsed = time.perf_counter() - started
+    if report.sent != count:
+        raise SystemExit(f"only {report.sent} of {count} messages were sent: {report}; {_last_error(app)}")
+    return elapsed
+
+
+def measure(count: int, tls: bool, database_url: str | None) -> dict:
+    """Drain `count` messages batched, then naively, into a fresh sink; return the rates."""
+    import flask_migrate
+    from corrections import create_app
+    from corrections.extensions import db
+    from tests.mail_fixtures import PASSWORD, TLS_CERTIFICATE, USERNAME, free_port
+
+    port = free_port()
+    sink = subprocess.Popen([sys.executable, "-c", "from tests.bench.mail_drain import main; "
+                             f"main(['--serve', '{port}', '--sink', '{'tls' if tls else 'plain'}'])"],
+                            cwd=ROOT, text=True, stdout=subprocess.PIPE)
+    with tempfile.TemporaryDirectory() as directory:
+        try:
+            assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
+            url = database_url or f"sqlite:///{directory}/bench.sqlite3"
+            config = {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "MAIL_PORT": port,
+                      "MAIL_SERVER": "127.0.0.1", "MAIL_SUPPRESS_SEND": False,
+                      "PUBLIC_URL": "http://corrections.test"}
+            if tls:
+                config |= {"MAIL_USE_TLS": True, "MAIL_USERNAME": USERNAME,
+                           "MAIL_PASSWORD": PASSWORD, "MAIL_TLS_CA_FILE": str(TLS_CERTIFICATE)}
+            batched_app = create_app(config | {"MAIL_BATCH_SIZE": 100})
+            naive_app = create_app(config | {"MAIL_BATCH_SIZE": 1})
+            with batched_app.app_context():
+                flask_migrate.upgrade()
+            _queue(batched_app, count)
+            batched = _drain(batched_app, count)
+            _put_back(batched_app)
+            naive = _drain(naive_app, count)
+            for app in (batched_app, naive_app):
+                with app.app_context():
+                    db.engine.dispose()
+        finally:
+            sink.send_signal(signal.SIGTERM)
+            received = int(sink.communicate(timeout=60)[0].strip() or 0)
+    return {"sink": "tls" if tls else "plain", "count": count,
+            "batched_per_second": count / batched, "naive_per_second": count / naive,
+            "ratio": naive / batched, "received_by_sink": received}
+
+
+def main(argv=None) -> list[dict]:
+    parser = argparse.ArgumentParser(description="Outbox drain rate: batched vs naive SMTP.")
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--sink", choices=["plain", "tls", "both"], default="both")
+    parser.add_argument("--database-url", help="default: a temporary SQLite database")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: be the sink
+    options = parser.parse_args(argv)
+    if options.serve:
+        serve(options.serve, tls=options.sink == "tls")
+        return []
+
+    database = options.database_url.split(":", 1)[0] if options.database_url else "sqlite"
+    print(f"mail drain: {options.count} queued editor notifications, {database}, "
+          "aiosmtpd sink in its own process", flush=True)
+    results = []
+    for tls in {"plain": [False], "tls": [True], "both": [False, True]}[options.sink]:
+        result = measure(options.count, tls, options.database_url)
+        results.append(result)
+        label = "STARTTLS + password" if tls else "plain SMTP (no TLS)"
+        print(f"  {label:20}  batched (100 per connection) {result['batched_per_second']:6.0f}/s"
+              f"  naive (1 per connection) {result['naive_per_second']:6.0f}/s"
+              f"  ratio {result['ratio']:4.1f}x  (sink got {result['received_by_sink']}"
+              f" of {2 * options.count})", flush=True)
+    print("  goal: batched at least 5x the naive rate", flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    main()

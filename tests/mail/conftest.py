@@ -1,0 +1,92 @@
+"""Mail tests: the app sends to a real SMTP server on 127.0.0.1 that the test controls."""
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from corrections.extensions import db
+from corrections.models import Editor, OutboxMessage, Role
+from tests.mail_fixtures import SMTPServer
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+MAIL_CONFIG = {
+    "MAIL_SUPPRESS_SEND": False,   # TESTING would otherwise make Flask-Mail send nothing
+    "MAIL_TIMEOUT": 5,
+    "MAIL_MAX_ATTEMPTS": 3,
+    "MAIL_RETRY_BASE_SECONDS": 0,  # retries are due at once, so tests need not wait
+    "MAIL_RETRY_MAX_SECONDS": 0,
+    "MAIL_BATCH_SIZE": 10,
+}
+
+
+@pytest.fixture
+def app(app_factory, smtp_server):
+    """The app, sending to `smtp_server`."""
+    return app_factory(MAIL_PORT=smtp_server.port, **MAIL_CONFIG)
+
+
+@pytest.fixture
+def make_editor(app):
+    def make(email="editor@news.example.org", role=Role.EDITOR, active=True) -> int:
+        with app.app_context():
+            editor = Editor(email=email, password_hash=generate_password_hash("x" * 12),
+                            role=role, active=active)
+            db.session.add(editor)
+            db.session.commit()
+            return editor.id
+    return make
+
+
+def queue_messages(app, count: int, **fields) -> list[str]:
+    """Put `count` plain messages in the outbox; return their Message-IDs."""
+    with app.app_context():
+        ids = [f"<{uuid.uuid4().hex}@corrections.test>" for _ in range(count)]
+        db.session.add_all(OutboxMessage(**({
+            "kind": "test", "recipient": f"r{n}@example.net", "subject": f"Message {n}",
+            "body_text": f"Body {n}", "body_html": f"<p>Body {n}</p>", "message_id": message_id,
+        } | fields)) for n, message_id in enumerate(ids))
+        db.session.commit()
+        return ids
+
+
+def outbox(app) -> list[OutboxMessage]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def part(email, subtype: str) -> str:
+    """The text/<subtype> part of a received email, decoded."""
+    for piece in email.walk():
+        if piece.get_content_type() == f"text/{subtype}":
+            return piece.get_content().replace("\r\n", "\n")
+    raise AssertionError(f"no text/{subtype} part")
+
+
+@pytest.fixture
+def suggest(client):
+    """Post a suggestion to the JSON intake for whatever site the test made (key 'news')."""
+    from tests.conftest import ORIGIN, suggestion_body
+
+    def post(**overrides):
+        response = client.post("/api/v1/suggestions", json=suggestion_body(**overrides),
+                               headers={"Origin": ORIGIN})
+        assert response.status_code == 201, response.json
+        return response
+    return post

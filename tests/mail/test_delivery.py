@@ -1,0 +1,199 @@
+"""Delivery from the outbox against a real SMTP server: batching, retries, failures, leases."""
+import random
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from corrections.extensions import db
+from corrections.mail import delivery
+from corrections.models import OutboxMessage, OutboxStatus, utcnow
+from tests.mail.conftest import outbox, queue_messages
+from tests.mail_fixtures import PASSWORD, TLS_CERTIFICATE, USERNAME, SilentServer, SMTPServer
+
+
+def send_due(app):
+    with app.app_context():
+        return delivery.send_due()
+
+
+def test_due_messages_are_delivered_once_each_with_their_stored_message_id(app, smtp_server):
+    message_ids = queue_messages(app, 25)
+    report = send_due(app)
+    assert report.sent == 25
+    assert sorted(smtp_server.message_ids) == sorted(message_ids)
+    assert {row.status for row in outbox(app)} == {OutboxStatus.SENT}
+
+
+def test_one_smtp_connection_carries_a_whole_batch(app_factory, smtp_server):
+    app = app_factory(MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False, MAIL_BATCH_SIZE=50)
+    queue_messages(app, 30)
+    send_due(app)
+    assert len(smtp_server.received) == 30
+    assert len(smtp_server.connections) == 1
+
+
+def test_a_second_pass_sends_nothing_again(app, smtp_server):
+    queue_messages(app, 5)
+    send_due(app)
+    report = send_due(app)
+    assert report.sent == 0 and len(smtp_server.received) == 5
+
+
+def test_messages_carry_text_and_html_parts_and_stored_headers(app, smtp_server):
+    queue_messages(app, 1, headers={"List-Unsubscribe": "<https://corrections.test/u>"})
+    send_due(app)
+    email = smtp_server.received[0].email
+    assert email["List-Unsubscribe"] == "<https://corrections.test/u>"
+    types = {part.get_content_type() for part in email.walk()}
+    assert {"text/plain", "text/html"} <= types
+
+
+def test_a_4xx_answer_is_retried_and_then_delivered(app, smtp_server):
+    [message_id] = queue_messages(app, 1)
+    smtp_server.answer_next(1, "451 4.3.0 Mailbox busy, try again later")
+    first = send_due(app)
+    [row] = outbox(app)
+    assert (first.retrying, row.status, row.attempts) == (1, OutboxStatus.PENDING, 1)
+    assert row.last_error.startswith("451")
+    second = send_due(app)
+    [row] = outbox(app)
+    assert (second.sent, row.status, row.attempts) == (1, OutboxStatus.SENT, 2)
+    assert smtp_server.message_ids == [message_id]
+
+
+def test_a_refused_message_does_not_stop_the_rest_of_the_batch(app, smtp_server):
+    queue_messages(app, 5)
+    smtp_server.answer_next(1, "452 4.2.2 Mailbox full")
+    report = send_due(app)
+    assert (report.sent, report.retrying) == (4, 1)
+    assert len(smtp_server.connections) == 1
+
+
+def test_a_permanent_5xx_is_marked_failed_after_the_last_try(app, smtp_server):
+    queue_messages(app, 1)
+    smtp_server.answer_always("550 5.1.1 No such user here")
+    statuses = []
+    for _ in range(app.config["MAIL_MAX_ATTEMPTS"]):
+        send_due(app)
+        statuses.append(outbox(app)[0].status)
+    assert statuses == [OutboxStatus.PENDING, OutboxStatus.PENDING, OutboxStatus.FAILED]
+    [row] = outbox(app)
+    assert row.attempts == 3 and row.last_error.startswith("550")
+    assert send_due(app).sent == 0  # failed messages are left alone until someone retries them
+    assert smtp_server.received == []
+
+
+def test_retry_now_puts_a_failed_message_back_and_it_is_delivered(app, smtp_server):
+    [message_id] = queue_messages(app, 1, status=OutboxStatus.FAILED, attempts=3,
+                                  last_error="550 No such user")
+    with app.app_context():
+        assert delivery.retry_now() == 1
+    send_due(app)
+    assert smtp_server.message_ids == [message_id]
+    assert outbox(app)[0].status is OutboxStatus.SENT
+
+
+def test_server_down_leaves_messages_pending_with_a_clear_error(app, smtp_server):
+    queue_messages(app, 3)
+    smtp_server.stop()
+    report = send_due(app)
+    assert report.sent == 0 and "refused" in report.connection_error
+    rows = outbox(app)
+    assert {row.status for row in rows} == {OutboxStatus.PENDING}
+    assert all("refused" in row.last_error for row in rows)
+
+
+def test_a_server_that_never_answers_times_out(app_factory):
+    silent = SilentServer()
+    try:
+        app = app_factory(MAIL_PORT=silent.port, MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=0.5)
+        queue_messages(app, 1)
+        report = send_due(app)
+    finally:
+        silent.close()
+    assert report.sent == 0 and "did not answer in time" in report.connection_error
+    assert outbox(app)[0].status is OutboxStatus.PENDING
+
+
+def test_a_leased_message_waits_for_its_lease_to_expire(app, smtp_server):
+    [message_id] = queue_messages(app, 1)
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(lease_until=utcnow() + timedelta(minutes=5)))
+        db.session.commit()
+    assert send_due(app).sent == 0
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert send_due(app).sent == 1
+    assert smtp_server.message_ids == [message_id]
+
+
+def test_messages_not_yet_due_are_not_sent(app, smtp_server):
+    queue_messages(app, 1, next_attempt_at=utcnow() + timedelta(minutes=5))
+    assert send_due(app).sent == 0 and smtp_server.received == []
+
+
+def test_claimed_messages_are_not_claimed_again(app):
+    queue_messages(app, 4)
+    with app.app_context():
+        first, _ = delivery.claim(3, due_by=utcnow())
+        second, _ = delivery.claim(3, due_by=utcnow())
+    assert len(first) == 3 and len(second) == 1 and not set(first) & set(second)
+
+
+def test_retry_delays_double_up_to_the_cap_with_jitter():
+    rng = random.Random(4)
+    for attempts, ceiling in [(1, 60), (2, 120), (3, 240), (6, 1920), (7, 3600), (12, 3600)]:
+        delays = [delivery.retry_delay(attempts, base=60, cap=3600, rng=rng) for _ in range(50)]
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+        assert len(set(delays)) > 1  # jittered, not all the same
+
+
+def test_failures_back_off_by_the_configured_delay(app_factory, smtp_server):
+    app = app_factory(MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False,
+                      MAIL_RETRY_BASE_SECONDS=600, MAIL_RETRY_MAX_SECONDS=600)
+    queue_messages(app, 1)
+    smtp_server.answer_next(1, "451 later")
+    before = utcnow()
+    send_due(app)
+    [row] = outbox(app)
+    assert before + timedelta(seconds=300) <= row.next_attempt_at <= utcnow() + timedelta(seconds=600)
+
+
+def test_starttls_and_a_password_deliver_to_a_server_with_a_trusted_certificate(app_factory):
+    server = SMTPServer(tls=True).start()
+    try:
+        app = app_factory(MAIL_PORT=server.port, MAIL_SUPPRESS_SEND=False, MAIL_USE_TLS=True,
+                          MAIL_USERNAME=USERNAME, MAIL_PASSWORD=PASSWORD,
+                          MAIL_TLS_CA_FILE=str(TLS_CERTIFICATE))
+        [message_id] = queue_messages(app, 1)
+        report = send_due(app)
+    finally:
+        server.stop()
+    assert report.sent == 1 and server.message_ids == [message_id]
+
+
+def test_a_server_certificate_nobody_vouches_for_is_refused(app_factory):
+    server = SMTPServer(tls=True).start()
+    try:
+        app = app_factory(MAIL_PORT=server.port, MAIL_SUPPRESS_SEND=False, MAIL_USE_TLS=True,
+                          MAIL_USERNAME=USERNAME, MAIL_PASSWORD=PASSWORD)
+        queue_messages(app, 1)
+        report = send_due(app)
+    finally:
+        server.stop()
+    assert report.sent == 0 and "CERTIFICATE_VERIFY_FAILED" in report.connection_error
+    assert server.received == []
+
+
+def test_a_wrong_smtp_password_is_reported(app_factory):
+    server = SMTPServer(tls=True).start()
+    try:
+        app = app_factory(MAIL_PORT=server.port, MAIL_SUPPRESS_SEND=False, MAIL_USE_TLS=True,
+                          MAIL_USERNAME=USERNAME, MAIL_PASSWORD="wrong",
+                          MAIL_TLS_CA_FILE=str(TLS_CERTIFICATE))
+        queue_messages(app, 1)
+        report = send_due(app)
+    finally:
+        server.stop()
+    assert report.sent == 0 and report.connection_error.startswith("535")

@@ -1,0 +1,104 @@
+"""Digests: hourly or daily mail listing what arrived since the last one."""
+from datetime import timedelta
+
+import pytest
+
+from corrections.mail import delivery, digests
+from corrections.models import NotifyMode, utcnow
+from tests.mail.conftest import outbox, part
+
+EDITOR = "editor@news.example.org"
+
+
+def write_digests(app, now):
+    with app.app_context():
+        return digests.send_due_digests(now=now)
+
+
+def deliver(app):
+    with app.app_context():
+        delivery.send_due()
+
+
+@pytest.fixture
+def hourly(make_site, make_editor):
+    make_editor(EDITOR)
+    return make_site(notify=(EDITOR, "desk@news.example.org"), notify_mode=NotifyMode.HOURLY)
+
+
+def another_passage(suggest, text):
+    suggest(quote={"exact": text, "prefix": "", "suffix": ""}, position=None, suggestion="")
+
+
+def test_an_hourly_digest_lists_what_arrived(app, hourly, suggest, smtp_server):
+    suggest()
+    another_passage(suggest, "the mayor said on Tuesday")
+    assert write_digests(app, utcnow() + timedelta(minutes=61)) == 1
+    deliver(app)
+    emails = {message.recipients[0]: message.email for message in smtp_server.received}
+    assert set(emails) == {EDITOR, "desk@news.example.org"}
+    email = emails[EDITOR]
+    assert email["Subject"] == "[The Example News] 2 new correction requests"
+    text = part(email, "plain")
+    assert "more then two hundred" in text and "the mayor said on Tuesday" in text
+    assert text.count("/mail/act/") == 6  # accept, reject and spam for each request
+    assert "/mail/act/" not in part(emails["desk@news.example.org"], "plain")
+
+
+def test_no_digest_is_written_before_the_period_is_over(app, hourly, suggest):
+    suggest()
+    assert write_digests(app, utcnow() + timedelta(minutes=59)) == 0
+    assert outbox(app) == []
+
+
+def test_the_next_digest_lists_only_what_arrived_after_the_last(app, hourly, suggest, smtp_server):
+    suggest()
+    first = utcnow() + timedelta(minutes=61)
+    write_digests(app, first)
+    another_passage(suggest, "the mayor said on Tuesday")
+    assert write_digests(app, first + timedelta(minutes=30)) == 0  # not an hour since the last
+    assert write_digests(app, first + timedelta(minutes=61)) == 1
+    deliver(app)
+    to_editor = [m.email for m in smtp_server.received if m.recipients == (EDITOR,)]
+    first_text, second_text = (part(email, "plain") for email in to_editor)
+    assert "more then two hundred" in first_text and "the mayor said" not in first_text
+    assert "the mayor said on Tuesday" in second_text and "more then two hundred" not in second_text
+
+
+def test_a_quiet_period_sends_no_digest(app, hourly):
+    assert write_digests(app, utcnow() + timedelta(hours=2)) == 0
+    assert outbox(app) == []
+
+
+def test_a_daily_digest_waits_a_day(app, make_site, suggest):
+    make_site(notify_mode=NotifyMode.DAILY)
+    suggest()
+    assert write_digests(app, utcnow() + timedelta(hours=23)) == 0
+    assert write_digests(app, utcnow() + timedelta(hours=25)) == 1
+    assert [row.kind for row in outbox(app)] == ["editor_digest"]
+
+
+def test_a_digest_is_written_once_for_the_same_moment(app, hourly, suggest):
+    suggest()
+    now = utcnow() + timedelta(minutes=61)
+    assert write_digests(app, now) == 1
+    assert write_digests(app, now) == 0
+    assert len(outbox(app)) == 2  # one per address, once
+
+
+def test_a_ukrainian_digest(app, make_site, suggest, smtp_server):
+    make_site(notify_mode=NotifyMode.HOURLY, language="uk")
+    suggest()
+    write_digests(app, utcnow() + timedelta(minutes=61))
+    deliver(app)
+    assert smtp_server.received[0].email["Subject"] == \
+        "[The Example News] Нові запити на виправлення: 1"
+
+
+def test_mail_send_writes_and_delivers_due_digests(app, runner, make_site, suggest, smtp_server):
+    make_site(notify_mode=NotifyMode.HOURLY, created_at=utcnow() - timedelta(hours=2))
+    suggest()
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 1 digest" in result.output
+    assert smtp_server.received[0].email["Subject"] == "[The Example News] 1 new correction request"
