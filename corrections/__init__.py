@@ -50,6 +50,8 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(dashboard.bp)
+    from .views import auth as auth_views
+    app.register_blueprint(auth_views.bp)
     if app.config["DEMO"]:
         from .views import demo
         app.register_blueprint(demo.bp)
