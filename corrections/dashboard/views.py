@@ -109,12 +109,18 @@ def export():
 
 # --- one request ----------------------------------------------------------------------------
 
+#: The likely next step first: accept a new request, publish an accepted one.
+ACTION_ORDER = (Action.ACCEPT, Action.PUBLISH, Action.CLAIM, Action.REOPEN, Action.ASSIGN,
+                Action.REJECT, Action.DUPLICATE, Action.SPAM)
+
+
 def _render_request(item, *, status=200, error=None, failed_action=None, failed_form=None,
                     seen=None):
     """The request's page; after a refused action, the editor's typing is kept in its form."""
     editors = triage.active_editors()
     forms = {}
-    for action in allowed_actions(item):
+    allowed = allowed_actions(item)
+    for action in [a for a in ACTION_ORDER if a in allowed]:
         form = failed_form if action is failed_action and failed_form is not None \
             else ActionForm(prefix=action.value, formdata=None)
         form.version.data = str(item.version)
@@ -159,8 +165,10 @@ def act(request_id: int, action_name: str):
                             given=form.as_input())
     except StaleVersion as problem:
         item = triage.get_request(request_id)
+        # What the editor typed is kept, now at the new version: they decide again.
         return _render_request(item, status=problem.status, error=problem.message,
-                               seen=seen if seen is not None else 0)
+                               seen=seen if seen is not None else 0, failed_action=action,
+                               failed_form=form)
     except QueueError as problem:
         item = triage.get_request(request_id)
         return _render_request(item, status=problem.status, error=problem.message,
