@@ -43,7 +43,7 @@ def test_queue_shows_a_row_with_site_title_passage_change_kind_reports_and_assig
     assert re.search(r"<ins><span class=\"vh\">added: </span>corrected[^<]*</ins>", row)
     assert "Factual error" in row
     assert '<td class="reports" data-label="Reports">2</td>' in row
-    assert '<td class="assignee" data-label="Assignee">—</td>' in row
+    assert '<td class="assignee" data-label="Assignee"><span class="nobody" title="Nobody">—</span></td>' in row
 
 
 def test_default_view_is_open_requests_newest_first(app, editor_client, report):
