@@ -40,7 +40,8 @@ def test_page_links_the_article_with_a_text_fragment_at_the_passage(editor_clien
     page = editor_client.get(f"/dashboard/requests/{item}").get_data(as_text=True)
     link = re.search(r'class="article-link" href="([^"]+)"', page).group(1)
     assert link == ("https://news.example.org/2026/11/city-library-reopens"
-                    "#:~:text=Monday%20morning%2C%20and-,more%20then%20two%20hundred,-readers%20were%20waiting")
+                    "#:~:text=Monday%20morning%2C%20and-,more%20then%20two%20hundred,"
+                    "-readers%20were%20waiting")
 
 
 def test_page_shows_the_passage_in_context_and_a_word_diff(editor_client, item):

@@ -17,7 +17,8 @@ from tests.editor_fixtures import passage
 def listed(response) -> list[int]:
     """Request numbers in the queue page, in order."""
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return [int(n) for n in re.findall(r'<tr class="queue-row" id="row-(\d+)"', response.get_data(as_text=True))]
+    page = response.get_data(as_text=True)
+    return [int(n) for n in re.findall(r'<tr class="queue-row" id="row-(\d+)"', page)]
 
 
 def tab_count(response, label: str) -> str:
@@ -43,7 +44,8 @@ def test_queue_shows_a_row_with_site_title_passage_change_kind_reports_and_assig
     assert re.search(r"<ins><span class=\"vh\">added: </span>corrected[^<]*</ins>", row)
     assert "Factual error" in row
     assert '<td class="reports" data-label="Reports">2</td>' in row
-    assert '<td class="assignee" data-label="Assignee"><span class="nobody" title="Nobody">—</span></td>' in row
+    assert ('<td class="assignee" data-label="Assignee">'
+            '<span class="nobody" title="Nobody">—</span></td>') in row
 
 
 def test_default_view_is_open_requests_newest_first(app, editor_client, report):
@@ -182,7 +184,8 @@ def test_keyset_pages_cover_the_queue_once_each_way(app, editor_client, report, 
         last, page = page, follow(editor_client, page, "next")
     walked = [n for p in pages for n in p]
     assert sorted(walked) == sorted(expected) and len(walked) == len(set(walked))
-    assert [len(p) for p in pages] == [3] * (len(expected) // 3) + ([len(expected) % 3] if len(expected) % 3 else [])
+    full, rest = divmod(len(expected), 3)
+    assert [len(p) for p in pages] == [3] * full + ([rest] if rest else [])
     back, page = [], follow(editor_client, last, "prev")
     while page is not None:
         back.append(listed(page))
@@ -245,3 +248,7 @@ def test_export_neutralises_spreadsheet_formulas(editor_client, report, text):
 def test_csv_cell_leaves_ordinary_text_alone():
     assert triage.csv_cell("more than two hundred") == "more than two hundred"
     assert triage.csv_cell("=1") == "'=1"
+
+
+def test_dashboard_pages_are_not_kept_in_caches(editor_client):
+    assert editor_client.get("/dashboard/").headers["Cache-Control"] == "no-store"

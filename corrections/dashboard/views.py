@@ -325,5 +325,12 @@ def age(moment) -> str:
 
 @bp.app_template_filter("when")
 def when(moment) -> str:
-    return moment.strftime("%-d %b %Y, %H:%M UTC")
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+@bp.after_request
+def _not_cached(response):
+    # Pages behind the sign-in show readers' addresses: keep them out of shared caches.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 

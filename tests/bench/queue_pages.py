@@ -104,7 +104,8 @@ def seed(connection, dialect: str, start: int, end: int, site_ids: list[int],
              f"WHEN {bucket} < 10 THEN 'accepted' WHEN {bucket} < 50 THEN 'published' "
              f"WHEN {bucket} < 80 THEN 'rejected' WHEN {bucket} < 95 THEN 'spam' ELSE 'duplicate' END")
     kinds = ("typo", "factual", "clarification", "broken_link", "other")
-    kind = "CASE " + " ".join(f"WHEN n % 7 = {i} THEN '{k}'" for i, k in enumerate(kinds)) + " ELSE 'typo' END"
+    kind = ("CASE " + " ".join(f"WHEN n % 7 = {i} THEN '{k}'" for i, k in enumerate(kinds))
+            + " ELSE 'typo' END")
     editors = len(editor_ids)
     assignee = ("CASE WHEN n % 4 = 0 THEN NULL " + " ".join(
         f"WHEN n % {editors} = {i} THEN {eid}" for i, eid in enumerate(editor_ids)) + " END")
