@@ -32,7 +32,16 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
     from . import auth, database, errors, security  # noqa: F401 (auth registers the user loader)
-    from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, select_locale
+    from .extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        select_locale,
+    )
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
@@ -49,8 +58,9 @@ def create_app(test_config=None):
     from .mail import admin as outbox_admin
     from .mail import views as mail_views
     from .views import api, log, public, widget
-    for blueprint in (api.bp, public.bp, log.bp, widget.bp, dashboard.bp, mail_views.bp,
-                      outbox_admin.bp):
+    from .views import auth as auth_views
+    for blueprint in (api.bp, public.bp, log.bp, widget.bp, auth_views.bp, dashboard.bp,
+                      mail_views.bp, outbox_admin.bp):
         app.register_blueprint(blueprint)
     if app.config["DEMO"]:
         from .views import demo

@@ -69,3 +69,18 @@ ACTION_TOKEN_MAX_AGE = 7 * 24 * 3600
 # CA bundle (PEM) that signs the SMTP server's certificate, when it is not a public CA.
 # With MAIL_USE_TLS or MAIL_USE_SSL the certificate and host name are always checked.
 MAIL_TLS_CA_FILE = None
+
+# Editors' sessions (seconds): signed out after this long without a request (idle), and this
+# long after signing in whatever they do (absolute; also the cookie's lifetime).
+SESSION_IDLE_TIMEOUT = 60 * 60
+PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
+# The session cookie is also Secure whenever the request came over HTTPS (ProxyFix sees it).
+SESSION_COOKIE_SECURE = False
+
+# Sign-in attempts that fail, per account and per client; password-reset requests likewise.
+LOGIN_RATE_LIMIT_ACCOUNT = "5 per 15 minutes"
+LOGIN_RATE_LIMIT_CLIENT = "20 per 15 minutes"
+PASSWORD_RESET_RATE_LIMIT = "5 per hour"
+# How long emailed links stay valid (seconds): password reset, and the invitation to a new editor.
+PASSWORD_RESET_MAX_AGE = 60 * 60
+EDITOR_INVITE_MAX_AGE = 7 * 24 * 60 * 60

@@ -1,10 +1,23 @@
 """HTML forms. Validation rules live in the intake; forms carry CSRF, layout and the reader's typing."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
-                     TextAreaField, URLField)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.fields.choices import SelectChoice
 
 from .intake import KIND_LABELS, LIMITS
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _max(name: str) -> dict:
@@ -19,7 +32,7 @@ class SuggestionForm(FlaskForm):
     prefix = HiddenField()
     suffix = HiddenField()
     quote = TextAreaField("The passage as it stands", render_kw=_max("exact") | {"rows": 3})
-    kind = RadioField("What is wrong?", choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+    kind = RadioField("What is wrong?", choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
                       default="typo", validate_choice=False)
     suggestion = TextAreaField("How it should read (optional)", render_kw=_max("suggestion") | {"rows": 3})
     comment = TextAreaField("Anything the editors should know (optional)",

@@ -18,8 +18,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import notifications
 from .extensions import db
-from .models import (OPEN_STATES, Article, CorrectionRequest, Event, Kind, Site, State,
-                     Submission, utcnow)
+from .models import (
+    OPEN_STATES,
+    Article,
+    CorrectionRequest,
+    Event,
+    Kind,
+    Site,
+    State,
+    Submission,
+    utcnow,
+)
 from .urls import MAX_URL_LENGTH, URLError, normalise_url, origin_of
 
 #: Field limits in characters, after normalisation. Forms render them as maxlength.

@@ -225,3 +225,31 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
 
     request: Mapped[CorrectionRequest | None] = relationship()
+
+
+class QueueCount(db.Model):
+    """How many correction requests a site has in each state, for the queue's counts.
+
+    Kept by database triggers (migration 0002), so counting stays O(1) at a million rows and
+    every writer, ORM or plain SQL, keeps it right. On SQLite a batch migration that rebuilds
+    correction_request drops those triggers: such a migration must create them again
+    (see 0002_dashboard.create_triggers).
+    """
+    __tablename__ = "queue_count"
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"), primary_key=True)
+    state: Mapped[State] = mapped_column(str_enum(State, "queue_count_state"), primary_key=True)
+    request_count: Mapped[int] = mapped_column(default=0)
+
+
+# The queue's keyset pages: one index per way of narrowing it, each ending in the sort keys,
+# so a page is an index range scan of PAGE_SIZE rows however long the queue (migration 0002).
+sa.Index("ix_queue_state", CorrectionRequest.state, CorrectionRequest.id)
+sa.Index("ix_queue_state_reports", CorrectionRequest.state, CorrectionRequest.submission_count,
+         CorrectionRequest.id)
+sa.Index("ix_queue_site", CorrectionRequest.site_id, CorrectionRequest.state, CorrectionRequest.id)
+sa.Index("ix_queue_site_reports", CorrectionRequest.site_id, CorrectionRequest.state,
+         CorrectionRequest.submission_count, CorrectionRequest.id)
+sa.Index("ix_queue_kind", CorrectionRequest.kind, CorrectionRequest.state, CorrectionRequest.id)
+sa.Index("ix_queue_assignee", CorrectionRequest.assignee_id, CorrectionRequest.state,
+         CorrectionRequest.id)

@@ -12,7 +12,14 @@ from flask import current_app
 from . import outbox
 from .extensions import db
 from .mail import links
-from .models import CorrectionRequest, NotifyMode, OutboxMessage, State, Submission, utcnow
+from .models import (
+    CorrectionRequest,
+    NotifyMode,
+    OutboxMessage,
+    State,
+    Submission,
+    utcnow,
+)
 from .urls import public_url_for
 
 #: The outcome a reader hears about, and the outbox kind that records they were told.

@@ -7,8 +7,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from .extensions import db
-from .models import (OPEN_STATES, CorrectionRequest, Editor, Event, PublicationType, State,
-                     utcnow)
+from .models import (
+    OPEN_STATES,
+    CorrectionRequest,
+    Editor,
+    Event,
+    PublicationType,
+    State,
+    utcnow,
+)
 
 
 class Action(enum.StrEnum):
@@ -75,7 +82,9 @@ def allowed_actions(request: CorrectionRequest) -> list[Action]:
 def transition(request: CorrectionRequest, action: Action, *, editor: Editor | None,
                version: int, details: Details = Details(), commit: bool = True) -> Event:
     """Apply `action` if the request is still at `version`; write the audit event; commit."""
-    from . import notifications  # notifications render templates that may import queue names
+    from . import (
+        notifications,  # notifications render templates that may import queue names
+    )
 
     sources, target = TRANSITIONS[action]
     if request.state not in sources:
@@ -132,3 +141,28 @@ def _duplicate_target(request: CorrectionRequest, target_id: int | None) -> Corr
     if target is None or target.site_id != request.site_id:
         raise MissingDetail(f"There is no request #{target_id} on this site.")
     return target
+
+
+def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *,
+                   editor: Editor | None, details: Details = Details()) -> list[Event]:
+    """Apply one action to several requests, each at the version the editor saw: all or none.
+
+    Every request goes through transition(); if any is refused, every change is rolled back
+    and the error names the request that stopped it.
+    """
+    sources, _ = TRANSITIONS[action]
+    refused = [request for request, _ in items if request.state not in sources]
+    if refused:
+        which = ", ".join(f"#{r.id} is {r.state.value.replace('_', ' ')}" for r in refused)
+        raise NotAllowed(f"Nothing was changed: “{action.value}” cannot be applied ({which}).")
+    events = []
+    for request, version in items:
+        request_id = request.id
+        try:
+            events.append(transition(request, action, editor=editor, version=version,
+                                     details=details, commit=False))
+        except QueueError as error:
+            db.session.rollback()
+            raise type(error)(f"Nothing was changed. #{request_id}: {error.message}") from error
+    db.session.commit()
+    return events

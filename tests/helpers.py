@@ -4,7 +4,13 @@ import re
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.models import Article, CorrectionRequest, Event, OutboxMessage, Submission
+from corrections.models import (
+    Article,
+    CorrectionRequest,
+    Event,
+    OutboxMessage,
+    Submission,
+)
 
 
 def row_counts(app) -> dict[str, int]:
@@ -17,9 +23,12 @@ def row_counts(app) -> dict[str, int]:
 NOTHING = {"article": 0, "correction_request": 0, "submission": 0, "event": 0, "outbox_message": 0}
 
 
-def csrf_token(html: bytes | str) -> str:
+def csrf_token_in(html: bytes | str) -> str:
+    """The CSRF token of the form in a page."""
     text = html.decode() if isinstance(html, bytes) else html
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
 
 
 def publish(app, request_id: int, note: str, publication_type="correction") -> None:

@@ -4,14 +4,14 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Submission
 from tests.conftest import ORIGIN
-from tests.helpers import NOTHING, csrf_token, row_counts
+from tests.helpers import NOTHING, csrf_token_in, row_counts
 
 ARTICLE = f"{ORIGIN}/2026/11/city-library-reopens"
 
 
 def form_data(client, **changes):
     page = client.get("/suggest")
-    data = {"csrf_token": csrf_token(page.data), "site": "news", "url": ARTICLE,
+    data = {"csrf_token": csrf_token_in(page.data), "site": "news", "url": ARTICLE,
             "quote": "more then two hundred", "kind": "typo",
             "suggestion": "more than two hundred", "comment": "", "name": "", "email": "",
             "website": ""}

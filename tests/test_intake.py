@@ -5,7 +5,14 @@ import time
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.models import CorrectionRequest, Event, Kind, OutboxMessage, State, Submission
+from corrections.models import (
+    CorrectionRequest,
+    Event,
+    Kind,
+    OutboxMessage,
+    State,
+    Submission,
+)
 from tests.conftest import ORIGIN, suggestion_body
 
 

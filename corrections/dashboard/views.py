@@ -1,14 +1,353 @@
-"""Dashboard pages. (Scaffold: the queue and its actions are being built.)"""
-from flask import abort
-from flask_login import login_required
+"""Dashboard pages: the queue, one request and its actions, export, and the admin pages.
 
+Views parse the request, call triage/admin, and render; every state change is in the services.
+"""
+from functools import wraps
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from .. import admin, triage
 from ..extensions import db
-from ..models import CorrectionRequest
+from ..forms import choices
+from ..models import Editor, Site, utcnow
+from ..queue import Action, MissingDetail, QueueError, StaleVersion, allowed_actions
 from . import bp
+from .forms import (
+    ACTION_LABELS,
+    ROLE_CHOICES,
+    ActionForm,
+    BulkForm,
+    InviteForm,
+    RoleForm,
+    SiteForm,
+)
+
+
+@bp.before_request
+def require_editor():
+    """Every dashboard page needs a signed-in, active editor."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _editor() -> Editor:
+    return current_user._get_current_object()
+
+
+@bp.app_context_processor
+def _labels():
+    return {"STATE_LABELS": triage.STATE_LABELS, "KIND_NAMES": triage.KIND_NAMES,
+            "ACTION_LABELS": ACTION_LABELS, "PUBLICATION_LABELS": triage.PUBLICATION_LABELS}
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+TABS = [("open", "Open"), *((s.value, triage.STATE_LABELS[s]) for s in triage.STATE_ORDER),
+        ("all", "All")]
+
+def _render_queue(filters: triage.Filters, *, bulk_form=None, error=None, status=200):
+    page = triage.queue_page(filters, _editor(), after=request.args.get("after", ""),
+                             before=request.args.get("before", ""))
+    return render_template(
+        "dashboard/queue.html", filters=filters, page=page,
+        counts=triage.state_counts(filters, _editor()), sites=triage.sites(),
+        editors=triage.active_editors(), bulk_form=bulk_form or BulkForm(), error=error,
+        sort_labels=triage.SORT_LABELS, tabs=TABS,
+        diffs={item.id: triage.word_diff(item.quote_exact, item.proposed) if item.proposed else None
+               for item in page.items}), status
+
+
+def _bad_filter(problem: triage.BadFilter):
+    return render_template("dashboard/message.html", title="This queue address is not valid",
+                           message=problem.message, back=url_for(".index")), problem.status
+
+
+@bp.get("/")
+def index():
+    try:
+        return _render_queue(triage.parse_filters(request.args))
+    except triage.BadFilter as problem:
+        return _bad_filter(problem)
+
+
+@bp.post("/bulk")
+def bulk():
+    try:
+        filters = triage.parse_filters(request.args)
+    except triage.BadFilter as problem:
+        return _bad_filter(problem)
+    form = BulkForm()
+    form.validate_on_submit()  # CSRF is checked before any view runs; this only binds the data
+    try:
+        action = Action(form.action.data) if form.action.data else None
+        if action is None:
+            raise MissingDetail("Choose what to do with the selected requests.")
+        selection = triage.parse_selection(request.form.getlist("select"))
+        events = triage.act_on_many(selection, action, editor=_editor(),
+                                    given=triage.ActionInput(note=form.note.data or ""))
+    except QueueError as problem:
+        return _render_queue(filters, bulk_form=form, error=problem.message, status=problem.status)
+    flash(f"{ACTION_LABELS[action]}: done for {len(events)} "
+          f"request{'s' if len(events) != 1 else ''}.", "success")
+    return redirect(url_for(".index", **filters.args()), 303)
+
+
+@bp.get("/export.csv")
+def export():
+    try:
+        filters = triage.parse_filters(request.args)
+    except triage.BadFilter as problem:
+        return _bad_filter(problem)
+    lines = triage.export_csv(filters, _editor())
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="corrections-queue.csv"',
+        "Cache-Control": "no-store"})
+
+
+# --- one request ----------------------------------------------------------------------------
+
+#: The likely next step first: accept a new request, publish an accepted one.
+ACTION_ORDER = (Action.ACCEPT, Action.PUBLISH, Action.CLAIM, Action.REOPEN, Action.ASSIGN,
+                Action.REJECT, Action.DUPLICATE, Action.SPAM)
+
+
+def _render_request(item, *, status=200, error=None, failed_action=None, failed_form=None,
+                    seen=None):
+    """The request's page; after a refused action, the editor's typing is kept in its form."""
+    editors = triage.active_editors()
+    forms = {}
+    allowed = allowed_actions(item)
+    for action in [a for a in ACTION_ORDER if a in allowed]:
+        form = failed_form if action is failed_action and failed_form is not None \
+            else ActionForm(prefix=action.value, formdata=None)
+        form.version.data = str(item.version)
+        form.seen.data = str(item.events[-1].id if item.events else 0)
+        form.assignee.choices = choices([("", "Nobody")] + [(str(e.id), e.email) for e in editors])
+        if action is Action.ASSIGN and failed_form is None:
+            form.assignee.data = str(item.assignee_id or "")
+        if action is Action.PUBLISH and not form.publication_type.data:
+            form.publication_type.data = ("clarification" if item.kind.value == "clarification"
+                                          else "correction")
+        forms[action] = form
+    return render_template(
+        "dashboard/request.html", item=item, forms=forms, error=error, seen=seen,
+        diff=triage.word_diff(item.quote_exact, item.proposed) if item.proposed else None,
+        article_link=triage.safe_link(triage.text_fragment_url(
+            item.article.url, item.quote_exact, item.quote_prefix, item.quote_suffix)),
+        same_client=triage.open_requests_from_same_clients(item)), status
 
 
 @bp.get("/requests/<int:request_id>")
-@login_required
 def request_detail(request_id: int):
-    request = db.session.get(CorrectionRequest, request_id) or abort(404)
-    return {"id": request.id, "state": request.state.value}
+    item = triage.get_request(request_id) or abort(404)
+    return _render_request(item)
+
+
+@bp.post("/requests/<int:request_id>/<action_name>")
+def act(request_id: int, action_name: str):
+    try:
+        action = Action(action_name)
+    except ValueError:
+        abort(404)
+    item = triage.get_request(request_id) or abort(404)
+    form = ActionForm(prefix=action.value)
+    form.validate_on_submit()  # binds the data; CSRF was checked before the view
+    version = form.version.data or ""
+    seen = int(form.seen.data) if (form.seen.data or "").isdigit() else None
+    if not version.isdigit() or len(version) > 18:
+        return _render_request(item, status=400, error="The form was incomplete. Reload the page "
+                               "and try again.")
+    try:
+        events = triage.act(item, action, editor=_editor(), version=int(version),
+                            given=form.as_input())
+    except StaleVersion as problem:
+        item = triage.get_request(request_id)
+        # What the editor typed is kept, now at the new version: they decide again.
+        return _render_request(item, status=problem.status, error=problem.message,
+                               seen=seen if seen is not None else 0, failed_action=action,
+                               failed_form=form)
+    except QueueError as problem:
+        item = triage.get_request(request_id)
+        return _render_request(item, status=problem.status, error=problem.message,
+                               failed_action=action, failed_form=form)
+    others = len(events) - 1
+    flash(f"{ACTION_LABELS[action]}: done." + (f" {others} other request{'s' if others != 1 else ''} "
+          "from the same sender marked as spam too." if others else ""), "success")
+    return redirect(url_for(".request_detail", request_id=request_id), 303)
+
+
+# --- admin: sites ---------------------------------------------------------------------------
+
+def _site_form(site: Site | None) -> SiteForm:
+    form = SiteForm()
+    form.set_language_choices()
+    if request.method == "GET":
+        if site is not None:
+            form.key.data, form.name.data = site.key, site.name
+            form.origins.data = "\n".join(site.origins)
+            form.notify_emails.data = "\n".join(site.notify_emails)
+            form.language.data, form.notify_mode.data = site.language, site.notify_mode.value
+        else:
+            form.language.data, form.notify_mode.data = "en", "immediate"
+    return form
+
+
+def _save_site(site: Site | None):
+    form = _site_form(site)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            saved = admin.save_site(site, admin.SiteInput(
+                key=form.key.data or "", name=form.name.data or "",
+                origins=form.origins.data or "", notify_emails=form.notify_emails.data or "",
+                language=form.language.data or "", notify_mode=form.notify_mode.data or ""))
+        except admin.AdminError as problem:
+            for name, message in problem.fields.items():
+                form[name].errors = [message]
+            status = problem.status
+        else:
+            flash(f"Saved the site “{saved.name}”.", "success")
+            return redirect(url_for(".sites"), 303)
+    return render_template("dashboard/site_form.html", form=form, site=site), status
+
+
+@bp.get("/sites")
+@admin_required
+def sites():
+    return render_template("dashboard/sites.html", sites=triage.sites())
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@admin_required
+def new_site():
+    return _save_site(None)
+
+
+@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
+@admin_required
+def edit_site(site_id: int):
+    return _save_site(db.session.get(Site, site_id) or abort(404))
+
+
+# --- admin: editors -------------------------------------------------------------------------
+
+def _render_editors(invite_form=None, *, error=None, status=200):
+    return render_template("dashboard/editors.html", editors=admin.editors(),
+                           invite_form=invite_form or InviteForm(formdata=None),
+                           role_choices=ROLE_CHOICES, error=error), status
+
+
+@bp.get("/editors")
+@admin_required
+def editors():
+    return _render_editors()
+
+
+@bp.post("/editors/invite")
+@admin_required
+def invite_editor():
+    form = InviteForm()
+    form.validate_on_submit()
+    try:
+        editor = admin.invite_editor(form.email.data or "", form.role.data or "",
+                                     invited_by=_editor())
+    except admin.AdminError as problem:
+        for name, message in problem.fields.items():
+            form[name].errors = [message]
+        return _render_editors(form, error=problem.message, status=problem.status)
+    flash(f"Invited {editor.email}. They will get an email with a link to choose a password.",
+          "success")
+    return redirect(url_for(".editors"), 303)
+
+
+def _change_editor(editor_id: int, change) -> Response:
+    editor = db.session.get(Editor, editor_id) or abort(404)
+    try:
+        message = change(editor)
+    except admin.AdminError as problem:
+        return _render_editors(error=problem.message, status=problem.status)
+    flash(message, "success")
+    return redirect(url_for(".editors"), 303)
+
+
+@bp.post("/editors/<int:editor_id>/role")
+@admin_required
+def change_role(editor_id: int):
+    form = RoleForm()
+    form.validate_on_submit()
+
+    def change(editor):
+        admin.change_role(editor, form.role.data or "", by=_editor())
+        return f"{editor.email} is now {'an admin' if editor.is_admin else 'an editor'}."
+    return _change_editor(editor_id, change)
+
+
+@bp.post("/editors/<int:editor_id>/deactivate")
+@admin_required
+def deactivate_editor(editor_id: int):
+    def change(editor):
+        admin.set_active(editor, False, by=_editor())
+        return f"{editor.email} can no longer sign in."
+    return _change_editor(editor_id, change)
+
+
+@bp.post("/editors/<int:editor_id>/reactivate")
+@admin_required
+def reactivate_editor(editor_id: int):
+    def change(editor):
+        admin.set_active(editor, True, by=_editor())
+        return f"{editor.email} can sign in again."
+    return _change_editor(editor_id, change)
+
+
+@bp.post("/editors/<int:editor_id>/invite")
+@admin_required
+def resend_invitation(editor_id: int):
+    def change(editor):
+        admin.resend_invitation(editor, invited_by=_editor())
+        return f"Sent {editor.email} a new invitation."
+    return _change_editor(editor_id, change)
+
+
+@bp.app_template_filter("age")
+def age(moment) -> str:
+    """How long ago, briefly: "5 min", "3 h", "2 d"."""
+    seconds = max(0, int((utcnow() - moment).total_seconds()))
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+@bp.app_template_filter("when")
+def when(moment) -> str:
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+@bp.after_request
+def _not_cached(response):
+    # Pages behind the sign-in show readers' addresses: keep them out of shared caches.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+

@@ -2,11 +2,10 @@
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms.fields.choices import SelectChoice
 
 from .. import intake
 from ..extensions import csrf, db, limiter
-from ..forms import SuggestionForm
+from ..forms import SuggestionForm, choices
 from ..models import Site, Submission
 from .api import intake_limit
 
@@ -25,7 +24,7 @@ def suggest():
         form.quote.data = request.args.get("quote", "")[:1000]
         form.title.data = request.args.get("title", "")[:300]
     sites = db.session.execute(sa.select(Site.key, Site.name).order_by(Site.name)).all()
-    form.site.choices = [SelectChoice("", "Choose…")] + [SelectChoice(key, name) for key, name in sites]
+    form.site.choices = choices([("", "Choose…"), *sites])
     status = 200
     if form.validate_on_submit():
         try:

@@ -31,7 +31,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def _editor_notification(app) -> tuple[str, str, str]:
     """Subject, text and HTML of a real editor notification, rendered from the templates."""
     from corrections import outbox
-    from corrections.models import Article, CorrectionRequest, Kind, Site, State, Submission
+    from corrections.models import (
+        Article,
+        CorrectionRequest,
+        Kind,
+        Site,
+        State,
+        Submission,
+    )
     site = Site(id=1, key="news", name="The Example News", language="en")
     article = Article(url="https://news.example.org/2026/11/city-library-reopens",
                       title="City library reopens after two-year renovation")
@@ -66,6 +73,7 @@ class _Discard:
 def serve(port: int, tls: bool) -> None:
     """The sink: accept and discard until SIGTERM, then print how many messages arrived."""
     from aiosmtpd.controller import Controller
+
     from tests.mail_fixtures import check_password, tls_server_context
     # aiosmtpd logs a warning about its own use of a deprecated attribute on every AUTH.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
@@ -85,6 +93,7 @@ def serve(port: int, tls: bool) -> None:
 
 def _queue(app, count: int) -> None:
     import sqlalchemy as sa
+
     from corrections.extensions import db
     from corrections.models import OutboxMessage, OutboxStatus, utcnow
     now = utcnow()
@@ -104,6 +113,7 @@ def _queue(app, count: int) -> None:
 
 def _put_back(app) -> None:
     import sqlalchemy as sa
+
     from corrections.extensions import db
     from corrections.models import OutboxMessage, OutboxStatus, utcnow
     with app.app_context():
@@ -115,6 +125,7 @@ def _put_back(app) -> None:
 
 def _last_error(app) -> str:
     import sqlalchemy as sa
+
     from corrections.extensions import db
     from corrections.models import OutboxMessage
     with app.app_context():
@@ -136,6 +147,7 @@ def _drain(app, count: int) -> float:
 def measure(count: int, tls: bool, database_url: str | None) -> dict:
     """Drain `count` messages batched, then naively, into a fresh sink; return the rates."""
     import flask_migrate
+
     from corrections import create_app
     from corrections.extensions import db
     from tests.mail_fixtures import PASSWORD, TLS_CERTIFICATE, USERNAME, free_port

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.widget_host import app_servers, host_site, page_errors  # noqa: F401 (fixtures)
 from tests.conftest import unavailable
 
 CHROMIUM = os.environ.get("CORRECTIONS_TEST_CHROMIUM", "/usr/bin/chromium")

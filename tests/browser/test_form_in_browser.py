@@ -8,7 +8,7 @@ from corrections.models import CorrectionRequest
 def test_form_sends_a_suggestion_with_javascript_off(browser, app, site, live_server, screenshot):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
     page = context.new_page()
-    url = f"https://news.example.org/a"
+    url = "https://news.example.org/a"
     page.goto(f"{live_server.url}/suggest?site=news&url={url}&quote=teh%20cat")
     page.get_by_label("How it should read (optional)").fill("the cat")
     screenshot(page, "form-phone", full_page=True)

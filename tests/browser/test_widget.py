@@ -6,9 +6,13 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Submission
-from tests.browser.widget_host import (article_page, drag_select, expected_quote, select_by_script,
-                                       widget_dialog)
-from tests.browser.widget_host import app_servers, host_site, page_errors  # noqa: F401 (fixtures)
+from tests.browser.widget_host import (
+    article_page,
+    drag_select,
+    expected_quote,
+    select_by_script,
+    widget_dialog,
+)
 
 ARTICLE = """<h1>City library reopens</h1>
 <p>After twelve months behind scaffolding, the central library reopened on Monday, and more then

@@ -5,7 +5,6 @@ from types import SimpleNamespace
 import pytest
 
 from tests.browser.widget_host import article_page, drag_select, widget_dialog
-from tests.browser.widget_host import host_site, page_errors  # noqa: F401 (fixtures)
 from tests.conftest import unavailable
 
 ARTICLE = """<h1>City library reopens</h1>

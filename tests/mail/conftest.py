@@ -1,13 +1,11 @@
 """Mail tests: the app sends to a real SMTP server on 127.0.0.1 that the test controls."""
-import re
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from corrections.extensions import db
-from corrections.models import Editor, OutboxMessage, Role
+from corrections.models import OutboxMessage
 from tests.mail_fixtures import SMTPServer
 
 
@@ -34,18 +32,6 @@ def app(app_factory, smtp_server):
     return app_factory(MAIL_PORT=smtp_server.port, **MAIL_CONFIG)
 
 
-@pytest.fixture
-def make_editor(app):
-    def make(email="editor@news.example.org", role=Role.EDITOR, active=True) -> int:
-        with app.app_context():
-            editor = Editor(email=email, password_hash=generate_password_hash("x" * 12),
-                            role=role, active=active)
-            db.session.add(editor)
-            db.session.commit()
-            return editor.id
-    return make
-
-
 def queue_messages(app, count: int, **fields) -> list[str]:
     """Put `count` plain messages in the outbox; return their Message-IDs."""
     with app.app_context():
@@ -63,12 +49,6 @@ def outbox(app) -> list[OutboxMessage]:
         rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
         db.session.expunge_all()
         return rows
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
 
 
 def part(email, subtype: str) -> str:

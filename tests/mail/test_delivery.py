@@ -8,7 +8,13 @@ from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import OutboxMessage, OutboxStatus, utcnow
 from tests.mail.conftest import outbox, queue_messages
-from tests.mail_fixtures import PASSWORD, TLS_CERTIFICATE, USERNAME, SilentServer, SMTPServer
+from tests.mail_fixtures import (
+    PASSWORD,
+    TLS_CERTIFICATE,
+    USERNAME,
+    SilentServer,
+    SMTPServer,
+)
 
 
 def send_due(app):

@@ -8,7 +8,8 @@ from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.mail.models import MailUnsubscribe
 from corrections.models import CorrectionRequest, PublicationType
-from tests.mail.conftest import csrf_token, outbox, part
+from tests.helpers import csrf_token_in
+from tests.mail.conftest import outbox, part
 
 READER = "reader@example.net"
 NOTE = "An earlier version said “more then two hundred”; it is “more than two hundred”."
@@ -130,7 +131,7 @@ def test_the_unsubscribe_link_asks_first_then_unsubscribes(app, client, site, su
     page = client.get(path)
     assert page.status_code == 200 and READER in page.text
     assert unsubscribed(app) == []
-    done = client.post(path, data={"csrf_token": csrf_token(page.text)})
+    done = client.post(path, data={"csrf_token": csrf_token_in(page.text)})
     assert done.status_code == 200 and "You are unsubscribed" in done.text
     assert unsubscribed(app) == [READER]
 

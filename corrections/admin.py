@@ -1,0 +1,136 @@
+"""Admin operations: the sites that may send suggestions, and editor accounts."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from . import accounts
+from .extensions import db
+from .models import Editor, NotifyMode, Role, Site
+from .urls import URLError, normalise_origin
+
+_SITE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class AdminError(Exception):
+    """A change an admin asked for that cannot be made; `fields` says which inputs are wrong."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, status: int = 422):
+        super().__init__(message)
+        self.message, self.fields, self.status = message, fields or {}, status
+
+
+@dataclass(frozen=True)
+class SiteInput:
+    key: str
+    name: str
+    origins: str  # one per line
+    notify_emails: str  # one per line
+    language: str
+    notify_mode: str
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in re.split(r"[\r\n,]+", text) if line.strip()]
+
+
+def save_site(site: Site | None, given: SiteInput) -> Site:
+    """Create a site (site None) or change one; every problem is reported at once."""
+    problems: dict[str, str] = {}
+    key = given.key.strip()
+    if site is None:
+        if not _SITE_KEY.fullmatch(key):
+            problems["key"] = "Use 1 to 64 letters, digits, “-” or “_”."
+        elif db.session.scalar(sa.select(Site.id).where(Site.key == key)) is not None:
+            problems["key"] = "Another site already has this key."
+    name = " ".join(given.name.split())
+    if not name or len(name) > 200:
+        problems["name"] = "Give a name of 1 to 200 characters."
+    origins = []
+    for line in _lines(given.origins):
+        try:
+            origins.append(normalise_origin(line))
+        except URLError as error:
+            problems["origins"] = f"{line[:100]}: {error}"
+            break
+    if not origins and "origins" not in problems:
+        problems["origins"] = "Give at least one origin, like https://news.example.org."
+    emails = []
+    for line in _lines(given.notify_emails):
+        address = accounts.normalise_email(line)
+        if address is None:
+            problems["notify_emails"] = f"{line[:100]} is not a valid email address."
+            break
+        emails.append(address)
+    if given.language not in current_app.config["LANGUAGES"]:
+        problems["language"] = "Choose one of the offered languages."
+    if given.notify_mode not in {m.value for m in NotifyMode}:
+        problems["notify_mode"] = "Choose when editors are told."
+    if problems:
+        raise AdminError("Some answers need attention.", problems)
+    if site is None:
+        site = Site(key=key)
+        db.session.add(site)
+    site.name = name
+    site.origins = list(dict.fromkeys(origins))
+    site.notify_emails = list(dict.fromkeys(emails))
+    site.language = given.language
+    site.notify_mode = NotifyMode(given.notify_mode)
+    db.session.commit()
+    return site
+
+
+def editors() -> list[Editor]:
+    return list(db.session.scalars(sa.select(Editor).order_by(Editor.active.desc(), Editor.email)))
+
+
+def invite_editor(email: str, role: str, *, invited_by: Editor) -> Editor:
+    """Create an account and email its owner a link to choose a password."""
+    address = accounts.normalise_email(email)
+    if address is None:
+        raise AdminError("Some answers need attention.", {"email": "This is not a valid email address."})
+    if role not in {r.value for r in Role}:
+        raise AdminError("Some answers need attention.", {"role": "Choose admin or editor."})
+    if db.session.scalar(sa.select(Editor.id).where(Editor.email == address)) is not None:
+        raise AdminError("Some answers need attention.",
+                         {"email": "There is already an account with this address."}, status=409)
+    editor = Editor(email=address, role=Role(role), password_hash=accounts.unusable_password_hash())
+    db.session.add(editor)
+    db.session.flush()  # the link names the new account's id
+    accounts.send_invitation(editor, invited_by)
+    db.session.commit()
+    return editor
+
+
+def resend_invitation(editor: Editor, *, invited_by: Editor) -> None:
+    if not editor.active:
+        raise AdminError("Reactivate the account before inviting its owner again.", status=409)
+    accounts.send_invitation(editor, invited_by)
+    db.session.commit()
+
+
+def _other_active_admins(editor: Editor) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Editor).where(
+        Editor.role == Role.ADMIN, Editor.active.is_(True), Editor.id != editor.id))
+
+
+def change_role(editor: Editor, role: str, *, by: Editor) -> None:
+    if role not in {r.value for r in Role}:
+        raise AdminError("Choose admin or editor.")
+    if Role(role) is not Role.ADMIN and editor.is_admin and editor.active \
+            and _other_active_admins(editor) == 0:
+        raise AdminError("This is the last active admin: make someone else an admin first.", status=409)
+    editor.role = Role(role)
+    db.session.commit()
+
+
+def set_active(editor: Editor, active: bool, *, by: Editor) -> None:
+    if not active and editor.id == by.id:
+        raise AdminError("You cannot deactivate your own account.", status=409)
+    if not active and editor.is_admin and _other_active_admins(editor) == 0:
+        raise AdminError("This is the last active admin: make someone else an admin first.", status=409)
+    editor.active = active
+    db.session.commit()

@@ -1,0 +1,91 @@
+"""Dashboard forms. They carry CSRF and what was typed; the rules live in triage and admin."""
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+
+from ..forms import choices
+from ..models import NotifyMode, Role
+from ..queue import Action
+from ..triage import (
+    BULK_ACTIONS,
+    NOTE_LIMIT,
+    PUBLIC_NOTE_LIMIT,
+    PUBLICATION_LABELS,
+    ActionInput,
+)
+
+ACTION_LABELS = {
+    Action.CLAIM: "Claim", Action.ASSIGN: "Assign", Action.ACCEPT: "Accept",
+    Action.REJECT: "Reject", Action.SPAM: "Mark as spam", Action.DUPLICATE: "Mark as duplicate",
+    Action.PUBLISH: "Publish", Action.REOPEN: "Reopen",
+}
+
+
+class ActionForm(FlaskForm):
+    """One action on one request; rendered with the action as prefix so ids stay unique."""
+    version = HiddenField()
+    #: The newest audit event the editor saw, to show what changed if they were too late.
+    seen = HiddenField()
+    note = TextAreaField("Note", render_kw={"maxlength": NOTE_LIMIT, "rows": 3})
+    assignee = SelectField("Assign to", choices=[], validate_choice=False)
+    duplicate_of = StringField("Duplicate of request number",
+                               render_kw={"inputmode": "numeric", "maxlength": 20,
+                                          "autocomplete": "off"})
+    publication_type = RadioField("Type", choices=choices((t.value, label) for t, label
+                                                          in PUBLICATION_LABELS.items()),
+                                  validate_choice=False)
+    public_note = TextAreaField("Public note", render_kw={"maxlength": PUBLIC_NOTE_LIMIT, "rows": 4})
+    same_client = BooleanField("Also mark every open request from the same sender as spam")
+
+    def as_input(self) -> ActionInput:
+        return ActionInput(note=self.note.data or "", assignee=self.assignee.data or "",
+                           duplicate_of=self.duplicate_of.data or "",
+                           publication_type=self.publication_type.data or "",
+                           public_note=self.public_note.data or "",
+                           same_client=bool(self.same_client.data))
+
+
+class BulkForm(FlaskForm):
+    action = SelectField("With the selected requests",
+                         choices=choices([("", "Choose an action…")]
+                                         + [(a.value, ACTION_LABELS[a]) for a in BULK_ACTIONS]),
+                         validate_choice=False)
+    note = StringField("Reason (for rejecting)", render_kw={"maxlength": NOTE_LIMIT})
+
+
+class SiteForm(FlaskForm):
+    key = StringField("Key", render_kw={"maxlength": 64, "autocomplete": "off",
+                                        "pattern": "[A-Za-z0-9_\\-]{1,64}"})
+    name = StringField("Name", render_kw={"maxlength": 200})
+    origins = TextAreaField("Origins", render_kw={"rows": 3})
+    notify_emails = TextAreaField("Notification addresses", render_kw={"rows": 3})
+    language = SelectField("Language", choices=[], validate_choice=False)
+    notify_mode = RadioField("Tell editors", validate_choice=False, choices=choices([
+        (NotifyMode.IMMEDIATE.value, "At once, one email per new request"),
+        (NotifyMode.HOURLY.value, "In an hourly digest"),
+        (NotifyMode.DAILY.value, "In a daily digest")]))
+
+    def set_language_choices(self) -> None:
+        names = {"en": "English", "uk": "Українська"}
+        self.language.choices = choices((code, names.get(code, code))
+                                        for code in current_app.config["LANGUAGES"])
+
+
+ROLE_CHOICES = [(Role.EDITOR.value, "Editor"), (Role.ADMIN.value, "Admin")]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email address", render_kw={"maxlength": 254, "autocomplete": "off"})
+    role = SelectField("Role", choices=choices(ROLE_CHOICES), validate_choice=False)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=choices(ROLE_CHOICES), validate_choice=False)
