@@ -12,11 +12,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import outbox
-from .cli import MIN_PASSWORD_LENGTH
 from .extensions import db
 from .models import Editor, utcnow
 from .urls import public_url_for
 
+MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1000
 
 # Checked when no account matches, so a wrong address takes as long as a wrong password.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.security import generate_password_hash
 
 from . import accounts
 from .extensions import db
@@ -87,8 +88,19 @@ def editors() -> list[Editor]:
     return list(db.session.scalars(sa.select(Editor).order_by(Editor.active.desc(), Editor.email)))
 
 
-def invite_editor(email: str, role: str, *, invited_by: Editor) -> Editor:
-    """Create an account and email its owner a link to choose a password."""
+def create_editor(email: str, password: str, role: str) -> Editor:
+    """An account with a password chosen now (the command line's `editor add`)."""
+    editor = _new_editor(email, role)
+    problem = accounts.check_new_password(password, password)
+    if problem:
+        raise AdminError(problem, {"password": problem})
+    editor.password_hash = generate_password_hash(password)
+    db.session.add(editor)
+    db.session.commit()
+    return editor
+
+
+def _new_editor(email: str, role: str) -> Editor:
     address = accounts.normalise_email(email)
     if address is None:
         raise AdminError("Some answers need attention.", {"email": "This is not a valid email address."})
@@ -97,7 +109,12 @@ def invite_editor(email: str, role: str, *, invited_by: Editor) -> Editor:
     if db.session.scalar(sa.select(Editor.id).where(Editor.email == address)) is not None:
         raise AdminError("Some answers need attention.",
                          {"email": "There is already an account with this address."}, status=409)
-    editor = Editor(email=address, role=Role(role), password_hash=accounts.unusable_password_hash())
+    return Editor(email=address, role=Role(role), password_hash=accounts.unusable_password_hash())
+
+
+def invite_editor(email: str, role: str, *, invited_by: Editor) -> Editor:
+    """Create an account and email its owner a link to choose a password."""
+    editor = _new_editor(email, role)
     db.session.add(editor)
     db.session.flush()  # the link names the new account's id
     accounts.send_invitation(editor, invited_by)

@@ -4,53 +4,45 @@ import sys
 
 import click
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from werkzeug.security import generate_password_hash
 
+from . import admin
 from .extensions import db
 from .models import Editor, NotifyMode, Role, Site
-from .urls import URLError, normalise_origin
-
-MIN_PASSWORD_LENGTH = 12
 
 site_cli = AppGroup("site", help="Manage the sites whose pages may send suggestions.")
 editor_cli = AppGroup("editor", help="Manage editor accounts.")
 
+#: The command's words for the fields admin.py names.
+OPTION_NAMES = {"key": "KEY", "name": "--name", "origins": "--origin",
+                "notify_emails": "--notify", "language": "--language", "notify_mode": "--digest",
+                "email": "EMAIL", "role": "--role", "password": "password"}
 
-def _email(value: str) -> str:
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise click.ClickException(f"{value!r} is not a valid email address: {error}") from None
+
+def _one_line(error: admin.AdminError) -> click.ClickException:
+    """An admin.py refusal as the command's one-line error."""
+    if not error.fields:
+        return click.ClickException(error.message)
+    return click.ClickException("; ".join(f"{OPTION_NAMES.get(field, field)}: {why}"
+                                          for field, why in error.fields.items()))
 
 
 def create_site(key: str, name: str, origins: list[str], notify: list[str],
                 language: str = "en", mode: NotifyMode = NotifyMode.IMMEDIATE) -> Site:
-    if not key.replace("-", "").replace("_", "").isalnum() or len(key) > 64:
-        raise click.ClickException("A site key is letters, digits, '-' and '_', at most 64 characters.")
-    if db.session.scalar(sa.select(Site).where(Site.key == key)):
-        raise click.ClickException(f"A site with the key {key!r} already exists.")
     try:
-        origins = list(dict.fromkeys(normalise_origin(o) for o in origins))
-    except URLError as error:
-        raise click.ClickException(f"Bad --origin: {error}") from None
-    site = Site(key=key, name=name, origins=origins, notify_emails=[_email(a) for a in notify],
-                language=language, notify_mode=mode)
-    db.session.add(site)
-    return site
+        return admin.save_site(None, admin.SiteInput(
+            key=key, name=name, origins="\n".join(origins), notify_emails="\n".join(notify),
+            language=language, notify_mode=mode.value))
+    except admin.AdminError as error:
+        raise _one_line(error) from None
 
 
 def create_editor(email: str, password: str, role: Role) -> Editor:
-    email = _email(email).lower()
-    if db.session.scalar(sa.select(Editor).where(Editor.email == email)):
-        raise click.ClickException(f"An editor with the address {email} already exists.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
-    editor = Editor(email=email, password_hash=generate_password_hash(password), role=role)
-    db.session.add(editor)
-    return editor
+    try:
+        return admin.create_editor(email, password, role.value)
+    except admin.AdminError as error:
+        raise _one_line(error) from None
 
 
 @site_cli.command("add")
@@ -65,7 +57,6 @@ def create_editor(email: str, password: str, role: Role) -> Editor:
 def site_add(key, name, origins, notify, language, mode):
     """Add a site that may embed the widget."""
     site = create_site(key, name, list(origins), list(notify), language, NotifyMode(mode))
-    db.session.commit()
     click.echo(f"Added site {site.key!r} ({site.name}) for {', '.join(site.origins)}.")
 
 
@@ -80,7 +71,6 @@ def editor_add(email, role, password_stdin):
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     editor = create_editor(email, password, Role(role))
-    db.session.commit()
     click.echo(f"Added {editor.role.value} {editor.email}.")
 
 
