@@ -253,3 +253,13 @@ sa.Index("ix_queue_site_reports", CorrectionRequest.site_id, CorrectionRequest.s
 sa.Index("ix_queue_kind", CorrectionRequest.kind, CorrectionRequest.state, CorrectionRequest.id)
 sa.Index("ix_queue_assignee", CorrectionRequest.assignee_id, CorrectionRequest.state,
          CorrectionRequest.id)
+
+# Text search (migration 0004). PostgreSQL: trigram GIN indexes that serve ILIKE '%term%'.
+# SQLite: FTS5 trigram tables over the same columns instead, kept by triggers; they are not
+# models, so the migration environment leaves them out of its comparison (SQLITE_SEARCH_TABLES).
+for _name, _column in (("ix_request_passage_trgm", CorrectionRequest.quote_exact),
+                       ("ix_request_proposed_trgm", CorrectionRequest.proposed),
+                       ("ix_submission_comment_trgm", Submission.comment)):
+    sa.Index(_name, _column, postgresql_using="gin", postgresql_ops={_column.key: "gin_trgm_ops"},
+             info={"dialect": "postgresql"}).ddl_if(dialect="postgresql")
+SQLITE_SEARCH_TABLES = ("request_search", "submission_search")

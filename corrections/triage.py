@@ -154,13 +154,53 @@ def _conditions(filters: Filters, editor: Editor) -> list:
     elif filters.assignee:
         conditions.append(request.assignee_id == int(filters.assignee))
     if filters.q:
-        # autoescape: the reader's %, _ and / are matched literally, never as wildcards.
-        conditions.append(sa.or_(
-            request.quote_exact.icontains(filters.q, autoescape=True),
-            request.proposed.icontains(filters.q, autoescape=True),
-            sa.exists().where(Submission.request_id == request.id,
-                              Submission.comment.icontains(filters.q, autoescape=True))))
+        conditions.append(_matches(filters.q))
     return conditions
+
+
+#: Terms this long use the trigram indexes (migration 0004); shorter ones have no trigram.
+INDEXED_SEARCH_LENGTH = 3
+_request_search = sa.table("request_search", sa.column("rowid"))
+_submission_search = sa.table("submission_search", sa.column("rowid"))
+
+
+def _like_pattern(term: str) -> str:
+    """'%term%' with the reader's %, _ and \\ matched literally, never as wildcards."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches(term: str):
+    """Requests whose passage, proposal or a report's comment contains term, ignoring case.
+
+    Terms of 3+ characters are looked up in trigram indexes (pg_trgm on PostgreSQL, FTS5 on
+    SQLite), so a search costs about the same on a queue of any size. Shorter terms have no
+    trigram to look up and scan the queue instead (every state branch still stops at one page).
+    """
+    request = CorrectionRequest
+    if len(term) < INDEXED_SEARCH_LENGTH:
+        return sa.or_(request.quote_exact.icontains(term, autoescape=True),
+                      request.proposed.icontains(term, autoescape=True),
+                      sa.exists().where(Submission.request_id == request.id,
+                                        Submission.comment.icontains(term, autoescape=True)))
+    if db.session.get_bind().dialect.name == "sqlite":
+        # A quoted FTS5 phrase is a substring search under the trigram tokenizer; inside the
+        # quotes only a double quote is special (doubled), so nothing the reader types is syntax.
+        phrase = '"' + term.replace('"', '""') + '"'
+        matched = sa.union(
+            sa.select(_request_search.c.rowid)
+            .where(sa.literal_column("request_search").op("MATCH")(phrase)),
+            sa.select(Submission.request_id)
+            .join(_submission_search, _submission_search.c.rowid == Submission.id)
+            .where(sa.literal_column("submission_search").op("MATCH")(phrase)))
+    else:
+        pattern = _like_pattern(term)
+        matched = sa.union(
+            sa.select(request.id).where(request.quote_exact.ilike(pattern, escape="\\")),
+            sa.select(request.id).where(request.proposed.ilike(pattern, escape="\\")),
+            sa.select(Submission.request_id).where(Submission.comment.ilike(pattern, escape="\\")))
+    # One CTE, so a statement with a branch per state looks the term up once, not per branch.
+    return request.id.in_(sa.select(matched.cte("search_match").c[0]))
 
 
 # --- keyset pages ---------------------------------------------------------------------------

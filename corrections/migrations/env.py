@@ -62,6 +62,20 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave text search's per-database objects out of the model comparison (migration 0004):
+    PostgreSQL-only indexes elsewhere, and SQLite's FTS5 tables (not models)."""
+    from corrections.models import SQLITE_SEARCH_TABLES
+
+    dialect = context.get_bind().dialect.name
+    only_on = obj.info.get("dialect") if type_ == "index" and not reflected else None
+    if only_on and only_on != dialect:
+        return False
+    if type_ == "table" and reflected and name.startswith(SQLITE_SEARCH_TABLES):
+        return False
+    return True
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -83,6 +97,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+
+    if conf_args.get("include_object") is None:
+        conf_args["include_object"] = include_object
 
     connectable = get_engine()
 

@@ -5,7 +5,7 @@ PostgreSQL databases when PostgreSQL is reachable), one with 10,000 correction r
 one with 1,000,000, then times the queue page through the Flask test client as a signed-in
 editor: the same filters on both, the first page and a deep keyset page, requested in turn,
 median of several runs. Prints each time and the ratio (time at 1,000,000 / time at 10,000);
-the goal is a ratio of at most 1.5. Text search is shown too, outside the goal: it scans.
+the goal is a ratio of at most 1.5, text search (first page) included.
 
     .venv/bin/python -c 'from tests.bench.queue_pages import main; raise SystemExit(main())'
     ... main(["--large", "200000", "--backends", "sqlite", "--runs", "9"])   # a quick look
@@ -33,6 +33,9 @@ from corrections.models import Editor, Role, Site
 GOAL = 1.5
 PASSWORD = "benchmark password"
 ARTICLE_SIZE = 20  # requests per article
+#: The oldest this many reports mention a lighthouse keeper: text search finds the same
+#: requests (several pages, deep in the queue) however many there are.
+SEARCHED = 200
 PG_ADMIN_URL = os.environ.get("CORRECTIONS_TEST_POSTGRESQL_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -42,7 +45,7 @@ class Case:
     name: str
     query: str  # the filters, as in the queue's URL
     deep_sql: str | None  # finds the cursor of the row at 90% depth; None: first page only
-    goal: bool = True  # counts towards the goal (text search is a scan, shown for information)
+    goal: bool = True  # counts towards the goal
     runs: int | None = None
 
 
@@ -59,9 +62,8 @@ def cases(site_id: int, editor_id: int) -> list[Case]:
         Case("open · assigned to me · newest", "assignee=me",
              f"SELECT id FROM correction_request WHERE state IN {open_states} "
              f"AND assignee_id = {editor_id} ORDER BY id DESC"),
-        Case("text search (a scan: not part of the goal)", "state=all&q=passage%20number%204321", None,
-             goal=False,
-             runs=3),
+        # Trigram indexes (migration 0004): pg_trgm on PostgreSQL, FTS5 on SQLite.
+        Case("all states · text search", "state=all&q=lighthouse%20keeper", None),
     ]
 
 
@@ -126,7 +128,8 @@ def seed(connection, dialect: str, start: int, end: int, site_ids: list[int],
         "INSERT INTO submission (id, request_id, reference, article_url, comment, name, email, "
         "notify, client_hash, user_agent, created_at) "
         "SELECT id, id, 'R' || id, 'https://news.example.org/story/' || article_id, "
-        "'A comment about ' || id, '', '', false, 'client' || (id % 5000), '', created_at "
+        f"'A comment about ' || id || CASE WHEN id <= {SEARCHED} THEN ' and the lighthouse keeper' "
+        "ELSE '' END, '', '', false, 'client' || (id % 5000), '', created_at "
         f"FROM correction_request WHERE id BETWEEN {start} AND {end}"))
 
 
