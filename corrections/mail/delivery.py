@@ -82,6 +82,43 @@ class SMTPConnection(flask_mail.Connection):
             raise
         return host
 
+    def deliver(self, sender: str, recipient: str, data: bytes) -> None:
+        """Send one message; with PIPELINING (RFC 2920) in two round trips instead of four.
+
+        Raises smtplib's errors as `sendmail` does: refusals leave the connection usable.
+        """
+        host = self.host
+        if not host.has_extn("pipelining"):
+            host.sendmail(sender, [recipient], data)
+            return
+        size = f" SIZE={len(data)}" if host.has_extn("size") else ""
+        host.send(f"MAIL FROM:{_envelope_address(sender)}{size}\r\n"
+                  f"RCPT TO:{_envelope_address(recipient)}\r\nDATA\r\n")
+        mail, rcpt, start = host.getreply(), host.getreply(), host.getreply()
+        if start[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
+            host.send(b".\r\n")  # a server that let DATA start anyway gets an empty one, refused
+            host.getreply()
+        if mail[0] != 250 or rcpt[0] not in (250, 251) or start[0] != 354:
+            self._reset()
+            if mail[0] != 250:
+                raise smtplib.SMTPSenderRefused(*mail, sender)
+            if rcpt[0] not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({recipient: rcpt})
+            raise smtplib.SMTPDataError(*start)
+        body = _DOT_AT_LINE_START.sub(b"..", data)
+        host.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        code, answer = host.getreply()
+        if code != 250:
+            self._reset()
+            raise smtplib.SMTPDataError(code, answer)
+
+    def _reset(self) -> None:
+        """RSET after a refusal, as `sendmail` does; a server gone by now shows on the next message."""
+        try:
+            self.host.rset()
+        except smtplib.SMTPServerDisconnected:
+            pass
+
     def __exit__(self, *exc_info) -> None:
         if self.host is None:
             return
@@ -90,6 +127,13 @@ class SMTPConnection(flask_mail.Connection):
         except OSError:  # smtplib's errors included
             self.host.close()  # the server is gone already; nothing to be polite to
         self.host = None
+
+
+#: <address> for MAIL FROM and RCPT TO; the few addresses recur, and parsing them is not free.
+_envelope_address = functools.lru_cache(maxsize=1024)(smtplib.quoteaddr)
+
+#: SMTP's transparency rule: a line starting with "." gets another one (RFC 5321 4.5.2).
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 
 def retry_delay(attempts: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -174,7 +218,7 @@ def send_batch(ids: list[int], lease_until: datetime, *, stop: threading.Event |
                 try:
                     data = render(row, sender)
                     if connection.host is not None:  # None while sending is suppressed
-                        connection.host.sendmail(sender, [_address(row.recipient)], data)
+                        connection.deliver(sender, _address(row.recipient), data)
                 except MESSAGE_ERRORS as error:
                     ledger.failed(row, describe(error))
                 except OSError as error:
@@ -250,20 +294,18 @@ class _Ledger:
 #: SMTP allows 998 bytes per line, CRLF excluded.
 MAX_LINE_BYTES = 998
 
-_LINE_ENDS = re.compile(r"\r\n|\r|\n")
-
-
 def _crlf(text: str) -> str:
-    return _LINE_ENDS.sub("\r\n", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
 
 
 def _text_part(text: str | None, subtype: str) -> str:
     """One text/<subtype> part, headers and body: 8bit keeps mail readable as it is;
     quoted-printable when a line is too long for SMTP (a reader's long one-line comment)."""
     text = text or ""
-    if any(len(line.encode()) > MAX_LINE_BYTES for line in text.splitlines()):
+    encoded = text.encode()
+    if len(encoded) > MAX_LINE_BYTES and max(map(len, encoded.splitlines())) > MAX_LINE_BYTES:
         encoding, body = "quoted-printable", quoprimime.body_encode(
-            text.encode().decode("latin-1"), eol="\r\n")  # it encodes bytes held in a str
+            encoded.decode("latin-1"), eol="\r\n")  # it encodes bytes held in a str
     else:
         encoding, body = "8bit", _crlf(text)
     return (f'Content-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
