@@ -1,14 +1,15 @@
 """Benchmark: drain 10,000 queued messages into a local SMTP sink, batched vs one connection each.
 
     python -c "from tests.bench.mail_drain import main; main()"  [--count N] [--sink plain|tls|both]
-                                                                  [--database-url URL]
+                                                                  [--database-url URL] [--no-pipelining]
 
 Both runs use the real worker code (`delivery.send_due`) on the same rows in the same database:
 first with MAIL_BATCH_SIZE=100 (one SMTP connection per batch), then, after putting the rows
 back, with MAIL_BATCH_SIZE=1 (one claim and one SMTP connection per message, the naive way).
 The messages are real editor notifications rendered from the templates.
 
-The sink is aiosmtpd in its own process, accepting and discarding. Two kinds are measured:
+The sink is aiosmtpd in its own process, accepting and discarding, and advertising PIPELINING
+as Postfix and Exim do (`--no-pipelining`: it does not). Two kinds are measured:
 `plain` (no TLS, no password: connecting costs little more than one message on loopback) and
 `tls` (STARTTLS with the test certificate, then a password, the way a production submission
 server on port 587 is used). Default database: a temporary SQLite file.
