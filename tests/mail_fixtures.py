@@ -69,11 +69,19 @@ def check_password(server, session, envelope, mechanism, auth_data) -> AuthResul
     return AuthResult(success=good, handled=False)  # not handled: aiosmtpd answers 535 itself
 
 
+def advertise_pipelining(responses: list[str]) -> list[str]:
+    """EHLO answer lines with PIPELINING added before the last one."""
+    return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
 class SMTPServer:
-    def __init__(self, port: int | None = None, *, tls: bool = False):
-        """With `tls`, the server is like a submission server: STARTTLS, then a password."""
+    def __init__(self, port: int | None = None, *, tls: bool = False, pipelining: bool = False):
+        """With `tls`, the server is like a submission server: STARTTLS, then a password.
+        With `pipelining`, it advertises PIPELINING (RFC 2920), as Postfix and Exim do."""
         self.port = port or free_port()
         self.tls = tls
+        self.pipelining = pipelining
+        self.refused_recipients: set[str] = set()
         self.received: list[Received] = []
         self.refused = 0
         self._lock = threading.Lock()
@@ -153,6 +161,17 @@ class SMTPServer:
         assert len(self.received) >= count, f"only {len(self.received)} of {count} messages arrived"
 
     # --- aiosmtpd handler --------------------------------------------------------------
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        # aiosmtpd reads commands one after another from its stream, so pipelined ones work.
+        return advertise_pipelining(responses) if self.pipelining else responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused_recipients:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         connection = id(session)
         with self._lock:

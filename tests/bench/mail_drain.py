@@ -1,14 +1,15 @@
 """Benchmark: drain 10,000 queued messages into a local SMTP sink, batched vs one connection each.
 
     python -c "from tests.bench.mail_drain import main; main()"  [--count N] [--sink plain|tls|both]
-                                                                  [--database-url URL]
+                                                                  [--database-url URL] [--no-pipelining]
 
 Both runs use the real worker code (`delivery.send_due`) on the same rows in the same database:
 first with MAIL_BATCH_SIZE=100 (one SMTP connection per batch), then, after putting the rows
 back, with MAIL_BATCH_SIZE=1 (one claim and one SMTP connection per message, the naive way).
 The messages are real editor notifications rendered from the templates.
 
-The sink is aiosmtpd in its own process, accepting and discarding. Two kinds are measured:
+The sink is aiosmtpd in its own process, accepting and discarding, and advertising PIPELINING
+as Postfix and Exim do (`--no-pipelining`: it does not). Two kinds are measured:
 `plain` (no TLS, no password: connecting costs little more than one message on loopback) and
 `tls` (STARTTLS with the test certificate, then a password, the way a production submission
 server on port 587 is used). Default database: a temporary SQLite file.
@@ -62,22 +63,28 @@ def _editor_notification(app) -> tuple[str, str, str]:
 
 
 class _Discard:
-    def __init__(self):
+    def __init__(self, pipelining: bool):
         self.count = 0
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        from tests.mail_fixtures import advertise_pipelining
+        session.host_name = hostname
+        return advertise_pipelining(responses) if self.pipelining else responses
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         return "250 OK"
 
 
-def serve(port: int, tls: bool) -> None:
+def serve(port: int, tls: bool, pipelining: bool) -> None:
     """The sink: accept and discard until SIGTERM, then print how many messages arrived."""
     from aiosmtpd.controller import Controller
 
     from tests.mail_fixtures import check_password, tls_server_context
     # aiosmtpd logs a warning about its own use of a deprecated attribute on every AUTH.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
-    handler = _Discard()
+    handler = _Discard(pipelining)
     secure = ({"tls_context": tls_server_context(), "require_starttls": True,
                "authenticator": check_password, "auth_required": True} if tls else {})
     controller = Controller(handler, hostname="127.0.0.1", port=port,
@@ -144,7 +151,7 @@ def _drain(app, count: int) -> float:
     return elapsed
 
 
-def measure(count: int, tls: bool, database_url: str | None) -> dict:
+def measure(count: int, tls: bool, database_url: str | None, pipelining: bool = True) -> dict:
     """Drain `count` messages batched, then naively, into a fresh sink; return the rates."""
     import flask_migrate
 
@@ -153,8 +160,10 @@ def measure(count: int, tls: bool, database_url: str | None) -> dict:
     from tests.mail_fixtures import PASSWORD, TLS_CERTIFICATE, USERNAME, free_port
 
     port = free_port()
+    sink_args = ["--serve", str(port), "--sink", "tls" if tls else "plain",
+                 *([] if pipelining else ["--no-pipelining"])]
     sink = subprocess.Popen([sys.executable, "-c", "from tests.bench.mail_drain import main; "
-                             f"main(['--serve', '{port}', '--sink', '{'tls' if tls else 'plain'}'])"],
+                             f"main({sink_args!r})"],
                             cwd=ROOT, text=True, stdout=subprocess.PIPE)
     with tempfile.TemporaryDirectory() as directory:
         try:
@@ -190,18 +199,21 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--sink", choices=["plain", "tls", "both"], default="both")
     parser.add_argument("--database-url", help="default: a temporary SQLite database")
+    parser.add_argument("--no-pipelining", dest="pipelining", action="store_false",
+                        help="the sink does not advertise PIPELINING (four round trips a message)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: be the sink
     options = parser.parse_args(argv)
     if options.serve:
-        serve(options.serve, tls=options.sink == "tls")
+        serve(options.serve, tls=options.sink == "tls", pipelining=options.pipelining)
         return []
 
     database = options.database_url.split(":", 1)[0] if options.database_url else "sqlite"
     print(f"mail drain: {options.count} queued editor notifications, {database}, "
-          "aiosmtpd sink in its own process", flush=True)
+          f"aiosmtpd sink in its own process, {'' if options.pipelining else 'no '}PIPELINING",
+          flush=True)
     results = []
     for tls in {"plain": [False], "tls": [True], "both": [False, True]}[options.sink]:
-        result = measure(options.count, tls, options.database_url)
+        result = measure(options.count, tls, options.database_url, options.pipelining)
         results.append(result)
         label = "STARTTLS + password" if tls else "plain SMTP (no TLS)"
         print(f"  {label:20}  batched (100 per connection) {result['batched_per_second']:6.0f}/s"
