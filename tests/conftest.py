@@ -5,7 +5,6 @@ CORRECTIONS_TEST_REQUIRE (comma-separated: postgresql,redis,chromium), as .ci/ru
 """
 import os
 import re
-import uuid
 
 import flask_migrate
 import pytest
@@ -16,9 +15,8 @@ from corrections import create_app
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, Event, Role, Site, Submission
 from corrections.urls import origin_of
+from tests.helpers import create_scratch_postgresql
 
-PG_ADMIN_URL = os.environ.get("CORRECTIONS_TEST_POSTGRESQL_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CORRECTIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRED = {s.strip() for s in os.environ.get("CORRECTIONS_TEST_REQUIRE", "").split(",") if s.strip()}
 SECRET = "test-secret-key"
@@ -59,22 +57,15 @@ def database_url(backend, tmp_path_factory):
         _migrate(url)
         yield url
         return
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"corrections_test_{uuid.uuid4().hex[:12]}"
     try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url, drop = create_scratch_postgresql("corrections_test")
     except sa.exc.OperationalError as error:
-        admin.dispose()
         unavailable("postgresql", str(error.orig).splitlines()[0])
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
         _migrate(url)
         yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
 
 
 def _clear_environment(monkeypatch):

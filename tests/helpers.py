@@ -1,5 +1,7 @@
-"""Small helpers shared by tests."""
+"""Small helpers shared by tests and benchmarks."""
+import os
 import re
+import uuid
 
 import sqlalchemy as sa
 
@@ -46,3 +48,28 @@ def publish(app, request_id: int, note: str, publication_type="correction") -> N
 def request_ids(app) -> list[int]:
     with app.app_context():
         return list(db.session.scalars(sa.select(CorrectionRequest.id).order_by(CorrectionRequest.id)))
+
+
+PG_ADMIN_URL = os.environ.get("CORRECTIONS_TEST_POSTGRESQL_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def create_scratch_postgresql(prefix: str):
+    """Make a new, empty PostgreSQL database; return its URL and a function that drops it.
+
+    Raises sqlalchemy.exc.OperationalError when the server cannot be reached.
+    """
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        raise
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return admin.url.set(database=name).render_as_string(hide_password=False), drop

@@ -19,7 +19,6 @@ import re
 import statistics
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 
 import flask_migrate
@@ -29,6 +28,7 @@ from werkzeug.security import generate_password_hash
 from corrections import create_app, triage
 from corrections.extensions import db
 from corrections.models import Editor, Role, Site
+from tests.helpers import create_scratch_postgresql
 
 GOAL = 1.5
 PASSWORD = "benchmark password"
@@ -36,8 +36,6 @@ ARTICLE_SIZE = 20  # requests per article
 #: The oldest this many reports mention a lighthouse keeper: text search finds the same
 #: requests (several pages, deep in the queue) however many there are.
 SEARCHED = 200
-PG_ADMIN_URL = os.environ.get("CORRECTIONS_TEST_POSTGRESQL_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 @dataclass(frozen=True)
@@ -261,20 +259,10 @@ def run_backend(name: str, urls: tuple[str, str], small: int, large: int, runs: 
 
 def postgresql_database():
     """A fresh PostgreSQL database URL and a function that drops it, or (None, reason)."""
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"corrections_bench_{uuid.uuid4().hex[:12]}"
     try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        return create_scratch_postgresql("corrections_bench"), None
     except sa.exc.OperationalError as error:
-        admin.dispose()
         return None, str(error.orig).splitlines()[0]
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return (admin.url.set(database=name).render_as_string(hide_password=False), drop), None
 
 
 def main(argv: list[str] | None = None) -> int:
