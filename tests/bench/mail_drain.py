@@ -1,7 +1,7 @@
 """Benchmark: drain 10,000 queued messages into a local SMTP sink, batched vs one connection each.
 
     python -c "from tests.bench.mail_drain import main; main()"  [--count N] [--sink plain|tls|both]
-                                                                  [--database-url URL] [--no-pipelining]
+                                                                  [--database sqlite|postgresql] [--no-pipelining]
 
 Both runs use the real worker code (`delivery.send_due`) on the same rows in the same database:
 first with MAIL_BATCH_SIZE=100 (one SMTP connection per batch), then, after putting the rows
@@ -151,12 +151,13 @@ def _drain(app, count: int) -> float:
     return elapsed
 
 
-def measure(count: int, tls: bool, database_url: str | None, pipelining: bool = True) -> dict:
+def measure(count: int, tls: bool, database: str = "sqlite", pipelining: bool = True) -> dict:
     """Drain `count` messages batched, then naively, into a fresh sink; return the rates."""
     import flask_migrate
 
     from corrections import create_app
     from corrections.extensions import db
+    from tests.helpers import create_scratch_postgresql
     from tests.mail_fixtures import PASSWORD, TLS_CERTIFICATE, USERNAME, free_port
 
     port = free_port()
@@ -165,10 +166,15 @@ def measure(count: int, tls: bool, database_url: str | None, pipelining: bool = 
     sink = subprocess.Popen([sys.executable, "-c", "from tests.bench.mail_drain import main; "
                              f"main({sink_args!r})"],
                             cwd=ROOT, text=True, stdout=subprocess.PIPE)
+    drop_database = None
     with tempfile.TemporaryDirectory() as directory:
         try:
             assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
-            url = database_url or f"sqlite:///{directory}/bench.sqlite3"
+            # Always a database of its own: the bench empties the outbox it works on.
+            if database == "postgresql":
+                url, drop_database = create_scratch_postgresql("corrections_bench")
+            else:
+                url = f"sqlite:///{directory}/bench.sqlite3"
             config = {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "MAIL_PORT": port,
                       "MAIL_SERVER": "127.0.0.1", "MAIL_SUPPRESS_SEND": False,
                       "PUBLIC_URL": "http://corrections.test"}
@@ -189,6 +195,8 @@ def measure(count: int, tls: bool, database_url: str | None, pipelining: bool = 
         finally:
             sink.send_signal(signal.SIGTERM)
             received = int(sink.communicate(timeout=60)[0].strip() or 0)
+            if drop_database:
+                drop_database()
     return {"sink": "tls" if tls else "plain", "count": count,
             "batched_per_second": count / batched, "naive_per_second": count / naive,
             "ratio": naive / batched, "received_by_sink": received}
@@ -198,7 +206,8 @@ def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description="Outbox drain rate: batched vs naive SMTP.")
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--sink", choices=["plain", "tls", "both"], default="both")
-    parser.add_argument("--database-url", help="default: a temporary SQLite database")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="a temporary database of this kind (PostgreSQL: a scratch database)")
     parser.add_argument("--no-pipelining", dest="pipelining", action="store_false",
                         help="the sink does not advertise PIPELINING (four round trips a message)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: be the sink
@@ -207,13 +216,12 @@ def main(argv=None) -> list[dict]:
         serve(options.serve, tls=options.sink == "tls", pipelining=options.pipelining)
         return []
 
-    database = options.database_url.split(":", 1)[0] if options.database_url else "sqlite"
-    print(f"mail drain: {options.count} queued editor notifications, {database}, "
+    print(f"mail drain: {options.count} queued editor notifications, {options.database}, "
           f"aiosmtpd sink in its own process, {'' if options.pipelining else 'no '}PIPELINING",
           flush=True)
     results = []
     for tls in {"plain": [False], "tls": [True], "both": [False, True]}[options.sink]:
-        result = measure(options.count, tls, options.database_url, options.pipelining)
+        result = measure(options.count, tls, options.database, options.pipelining)
         results.append(result)
         label = "STARTTLS + password" if tls else "plain SMTP (no TLS)"
         print(f"  {label:20}  batched (100 per connection) {result['batched_per_second']:6.0f}/s"
