@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import selectors
 import socket
 import ssl
 import subprocess
@@ -88,6 +89,7 @@ class SMTPServer:
         self._answers: deque[str] = deque()
         self._always: str | None = None
         self._pause_at: int | None = None
+        self._drop_at: int | None = None
         self._data_count = 0
         self._connections_at_once = 1
         self._sending_connections: set[int] = set()
@@ -132,6 +134,11 @@ class SMTPServer:
             self._pause_at = number
             self.paused.clear()
             self._resume.clear()
+
+    def drop_connection_at(self, number: int) -> None:
+        """Hang up, without an answer, on the end of the `number`-th message's data."""
+        with self._lock:
+            self._drop_at = number
 
     def resume(self) -> None:
         self._resume.set()
@@ -180,6 +187,9 @@ class SMTPServer:
             self._sending_connections.add(connection)
             reply = self._answers.popleft() if self._answers else self._always
         await self._wait(lambda: len(self._sending_connections) >= self._connections_at_once)
+        if number == self._drop_at:
+            server.transport.close()
+            return "421 4.3.2 Hanging up"  # never arrives: the connection is closed
         if reply is not None:
             with self._lock:
                 self.refused += 1
@@ -198,6 +208,45 @@ class SMTPServer:
         deadline = time.monotonic() + PATIENCE
         while not condition() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+
+
+class TurnCounter:
+    """A TCP relay in front of an SMTP server that counts the client's turns: the times it
+    writes after reading an answer. A turn is a round trip. It relays one connection."""
+
+    def __init__(self, server_port: int):
+        self.server_port = server_port
+        self.turns = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._relay, daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join(PATIENCE)
+        assert not self._thread.is_alive(), "the relayed connection never closed"
+
+    def _relay(self) -> None:
+        self._listener.settimeout(PATIENCE)
+        with self._listener, self._listener.accept()[0] as client, \
+                socket.create_connection(("127.0.0.1", self.server_port)) as server, \
+                selectors.DefaultSelector() as selector:
+            for end in (client, server):  # relay each write at once, as it was written
+                end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            selector.register(client, selectors.EVENT_READ, server)
+            selector.register(server, selectors.EVENT_READ, client)
+            answered = False
+            while events := selector.select(PATIENCE):
+                for key, _ in events:
+                    data = key.fileobj.recv(65536)
+                    if not data:
+                        return
+                    if key.fileobj is client:
+                        self.turns += answered
+                        answered = False
+                    else:
+                        answered = True
+                    key.data.sendall(data)
 
 
 class SilentServer:

@@ -12,6 +12,7 @@ import functools
 import random
 import re
 import smtplib
+import socket
 import ssl
 import sys
 import threading
@@ -73,44 +74,69 @@ class SMTPConnection(flask_mail.Connection):
         else:
             host = smtplib.SMTP(self.mail.server, self.mail.port, **options)
         try:
+            # Pipelined writes come in pairs (a body, then its end with the next envelope):
+            # without this, Nagle's algorithm holds the second until the server's delayed ACK.
+            host.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.mail.use_tls:
                 host.starttls(context=tls)
             if self.mail.username and self.mail.password:
                 host.login(self.mail.username, self.mail.password)
+            host.ehlo_or_helo_if_needed()  # now, to know whether the server offers PIPELINING
         except BaseException:
             host.close()
             raise
         return host
 
-    def deliver(self, sender: str, recipient: str, data: bytes) -> None:
-        """Send one message; with PIPELINING (RFC 2920) in two round trips instead of four.
+    # --- PIPELINING (RFC 2920): a message costs one round trip -------------------------------
+    # A message's data may open a group of commands, and DATA must close one: so a message's
+    # end of data goes out with the next message's MAIL, RCPT and DATA, and only the body
+    # waits for an answer (the 354).
 
-        Raises smtplib's errors as `sendmail` does: refusals leave the connection usable.
-        """
+    def start(self, sender: str, recipient: str, size: int, *, end_data: bool = False) -> None:
+        """Write MAIL, RCPT and DATA in one go, after the open message's end of data when
+        `end_data`. Read that message's answer with `reply()`, then `envelope_refusal()`."""
         host = self.host
-        if not host.has_extn("pipelining"):
-            host.sendmail(sender, [recipient], data)
-            return
-        size = f" SIZE={len(data)}" if host.has_extn("size") else ""
-        host.send(f"MAIL FROM:{_envelope_address(sender)}{size}\r\n"
+        size_option = f" SIZE={size}" if host.has_extn("size") else ""
+        host.send((".\r\n" if end_data else "")
+                  + f"MAIL FROM:{_envelope_address(sender)}{size_option}\r\n"
                   f"RCPT TO:{_envelope_address(recipient)}\r\nDATA\r\n")
+
+    def reply(self) -> tuple[int, bytes]:
+        return self.host.getreply()
+
+    def envelope_refusal(self, sender: str, recipient: str) -> smtplib.SMTPException | None:
+        """Read the answers to MAIL, RCPT and DATA: None when the server waits for the data,
+        else the refusal as smtplib raises it, with the transaction reset."""
+        host = self.host
         mail, rcpt, start = host.getreply(), host.getreply(), host.getreply()
-        if start[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
-            host.send(b".\r\n")  # a server that let DATA start anyway gets an empty one, refused
+        if mail[0] == 250 and rcpt[0] in (250, 251) and start[0] == 354:
+            return None
+        if start[0] == 354:  # a server that let DATA start anyway gets an empty one, refused
+            host.send(b".\r\n")
             host.getreply()
-        if mail[0] != 250 or rcpt[0] not in (250, 251) or start[0] != 354:
-            self._reset()
-            if mail[0] != 250:
-                raise smtplib.SMTPSenderRefused(*mail, sender)
-            if rcpt[0] not in (250, 251):
-                raise smtplib.SMTPRecipientsRefused({recipient: rcpt})
-            raise smtplib.SMTPDataError(*start)
+        self._reset()
+        if mail[0] != 250:
+            return smtplib.SMTPSenderRefused(*mail, sender)
+        if rcpt[0] not in (250, 251):
+            return smtplib.SMTPRecipientsRefused({recipient: rcpt})
+        return smtplib.SMTPDataError(*start)
+
+    def send_data(self, data: bytes) -> None:
+        """The message body after a 354, all but the final dot: it ends with `end_data()` or
+        with the next message's `start(…, end_data=True)`."""
         body = _DOT_AT_LINE_START.sub(b"..", data)
-        host.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-        code, answer = host.getreply()
-        if code != 250:
-            self._reset()
-            raise smtplib.SMTPDataError(code, answer)
+        self.host.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+
+    def end_data(self) -> tuple[int, bytes]:
+        self.host.send(b".\r\n")
+        return self.host.getreply()
+
+    def abandon(self) -> None:
+        """Drop the connection without a word: the only way out of DATA that sends nothing
+        (a QUIT would be read as part of the message). The server discards what it has."""
+        if self.host is not None:
+            self.host.close()
+            self.host = None
 
     def _reset(self) -> None:
         """RSET after a refusal, as `sendmail` does; a server gone by now shows on the next message."""
@@ -211,30 +237,108 @@ def send_batch(ids: list[int], lease_until: datetime, *, stop: threading.Event |
                 ledger.failed(row, report.connection_error)
             return report
         try:
-            for index, row in enumerate(rows):
-                if stop is not None and stop.is_set():
-                    ledger.release(rows[index:])
-                    break
-                try:
-                    data = render(row, sender)
-                    if connection.host is not None:  # None while sending is suppressed
-                        connection.deliver(sender, _address(row.recipient), data)
-                except MESSAGE_ERRORS as error:
-                    ledger.failed(row, describe(error))
-                except OSError as error:
-                    # The connection broke: this message counts a try; the rest wait for the next pass.
-                    report.connection_error = describe(error)
-                    ledger.failed(row, report.connection_error)
-                    ledger.release(rows[index + 1:])
-                    break
-                except Exception as error:  # noqa: BLE001 - one unsendable message must not stop the rest
-                    ledger.failed(row, describe(error))
-                else:
-                    ledger.sent(row)
+            if connection.host is not None and connection.host.has_extn("pipelining"):
+                _send_pipelined(connection, rows, sender, ledger, stop)
+            else:
+                _send_one_by_one(connection, rows, sender, ledger, stop)
         finally:
             connection.__exit__(None, None, None)
     return report
 
+
+def _send_one_by_one(connection: SMTPConnection, rows, sender: str, ledger: _Ledger,
+                     stop: threading.Event | None) -> None:
+    """Send each message with smtplib's `sendmail`: four round trips a message."""
+    for index, row in enumerate(rows):
+        if stop is not None and stop.is_set():
+            ledger.release(rows[index:])
+            return
+        try:
+            data = render(row, sender)
+            if connection.host is not None:  # None while sending is suppressed
+                connection.host.sendmail(sender, [_address(row.recipient)], data)
+        except MESSAGE_ERRORS as error:
+            ledger.failed(row, describe(error))
+        except OSError as error:
+            # The connection broke: this message counts a try; the rest wait for the next pass.
+            ledger.report.connection_error = describe(error)
+            ledger.failed(row, ledger.report.connection_error)
+            ledger.release(rows[index + 1:])
+            return
+        except Exception as error:  # noqa: BLE001 - one unsendable message must not stop the rest
+            ledger.failed(row, describe(error))
+        else:
+            ledger.sent(row)
+
+
+def _send_pipelined(connection: SMTPConnection, rows, sender: str, ledger: _Ledger,
+                    stop: threading.Event | None) -> None:
+    """Send the messages with one round trip each, keeping the worker busy while the server
+    works: the next message is built, and the last outcome recorded, while the server reads.
+
+    A message is in hand once its body is on the wire: a stop lets it finish, and a crash
+    repeats only it, because the one before was recorded before its end of data went out. By
+    then the next message's envelope may be accepted too; on a stop, its DATA is abandoned.
+    """
+    waiting = list(reversed(rows))  # popped from the end, so in order
+
+    def next_message():
+        """The next message that can be built, as (row, data); None when none is left."""
+        while waiting:
+            row = waiting.pop()
+            try:
+                return row, render(row, sender)
+            except Exception as error:  # noqa: BLE001 - one unsendable message must not stop the rest
+                ledger.failed(row, describe(error))
+        return None
+
+    def stopping() -> bool:
+        return stop is not None and stop.is_set()
+
+    upcoming = next_message()
+    in_hand = None    # its body is on the wire; its end of data goes out with the next envelope
+    ending = None     # its end of data is on the wire, unanswered: it may have been delivered
+    starting = None   # its envelope is on the wire
+    try:
+        while upcoming is not None and not stopping():
+            (row, data), upcoming = upcoming, None
+            ending, in_hand, starting = in_hand, None, row
+            connection.start(sender, _address(row.recipient), len(data), end_data=ending is not None)
+            upcoming = next_message()
+            if ending is not None:
+                ledger.record(ending, connection.reply())  # while the server reads the envelope
+                ending = None
+            refusal = connection.envelope_refusal(sender, _address(row.recipient))
+            if refusal is not None:
+                ledger.failed(row, describe(refusal))
+            elif stopping():
+                connection.abandon()
+                waiting.append(row)
+            else:
+                connection.send_data(data)
+                in_hand = row
+            starting = None
+        if in_hand is not None:
+            ending, in_hand = in_hand, None
+            ledger.record(ending, connection.end_data())
+            ending = None
+    except OSError as error:  # smtplib's errors included: the connection broke
+        ledger.report.connection_error = describe(error)
+        # One message counts a try: the one that may have been delivered, else the one being
+        # started. Nothing else was sent; it waits for the next pass.
+        if ending is not None:
+            ledger.failed(ending, ledger.report.connection_error)
+            if starting is not None:
+                waiting.append(starting)
+        elif starting is not None:
+            ledger.failed(starting, ledger.report.connection_error)
+        connection.abandon()
+    except BaseException:
+        connection.abandon()  # a QUIT now might be read as part of a message
+        raise
+    if upcoming is not None:
+        waiting.append(upcoming[0])
+    ledger.release(waiting)
 
 _outbox = OutboxMessage.__table__.c
 
@@ -269,6 +373,13 @@ class _Ledger:
                                           "sent_at": utcnow(), "new_attempts": row.attempts + 1})
         self.database.commit()
         self.report.sent += 1
+
+    def record(self, row, reply: tuple[int, bytes]) -> None:
+        """Record the server's answer to a message's end of data."""
+        if reply[0] == 250:
+            self.sent(row)
+        else:
+            self.failed(row, describe(smtplib.SMTPDataError(*reply)))
 
     def failed(self, row, error: str) -> None:
         config = current_app.config

@@ -10,10 +10,17 @@ from tests.mail_fixtures import SMTPServer
 
 
 @pytest.fixture
-def smtp_server():
-    server = SMTPServer().start()
+def smtp_server(request):
+    """The SMTP server; parametrize it indirectly with True for one that offers PIPELINING."""
+    server = SMTPServer(pipelining=getattr(request, "param", False)).start()
     yield server
     server.stop()
+
+
+#: For `pytestmark`: run a module's tests against a server without and with PIPELINING,
+#: since the worker sends differently to each.
+BOTH_KINDS_OF_SERVER = pytest.mark.parametrize(
+    "smtp_server", [False, True], ids=["one-by-one", "pipelining"], indirect=True)
 
 
 MAIL_CONFIG = {

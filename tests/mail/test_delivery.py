@@ -1,19 +1,22 @@
 """Delivery from the outbox against a real SMTP server: batching, retries, failures, leases."""
 import random
+import socket
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import OutboxMessage, OutboxStatus, utcnow
-from tests.mail.conftest import outbox, queue_messages
+from tests.mail.conftest import BOTH_KINDS_OF_SERVER, MAIL_CONFIG, outbox, part, queue_messages
 from tests.mail_fixtures import (
     PASSWORD,
     TLS_CERTIFICATE,
     USERNAME,
     SilentServer,
     SMTPServer,
+    TurnCounter,
 )
 
 
@@ -22,6 +25,7 @@ def send_due(app):
         return delivery.send_due()
 
 
+@BOTH_KINDS_OF_SERVER
 def test_due_messages_are_delivered_once_each_with_their_stored_message_id(app, smtp_server):
     message_ids = queue_messages(app, 25)
     report = send_due(app)
@@ -30,6 +34,7 @@ def test_due_messages_are_delivered_once_each_with_their_stored_message_id(app, 
     assert {row.status for row in outbox(app)} == {OutboxStatus.SENT}
 
 
+@BOTH_KINDS_OF_SERVER
 def test_one_smtp_connection_carries_a_whole_batch(app_factory, smtp_server):
     app = app_factory(MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False, MAIL_BATCH_SIZE=50)
     queue_messages(app, 30)
@@ -54,6 +59,7 @@ def test_messages_carry_text_and_html_parts_and_stored_headers(app, smtp_server)
     assert {"text/plain", "text/html"} <= types
 
 
+@BOTH_KINDS_OF_SERVER
 def test_a_4xx_answer_is_retried_and_then_delivered(app, smtp_server):
     [message_id] = queue_messages(app, 1)
     smtp_server.answer_next(1, "451 4.3.0 Mailbox busy, try again later")
@@ -67,6 +73,7 @@ def test_a_4xx_answer_is_retried_and_then_delivered(app, smtp_server):
     assert smtp_server.message_ids == [message_id]
 
 
+@BOTH_KINDS_OF_SERVER
 def test_a_refused_message_does_not_stop_the_rest_of_the_batch(app, smtp_server):
     queue_messages(app, 5)
     smtp_server.answer_next(1, "452 4.2.2 Mailbox full")
@@ -75,6 +82,63 @@ def test_a_refused_message_does_not_stop_the_rest_of_the_batch(app, smtp_server)
     assert len(smtp_server.connections) == 1
 
 
+@BOTH_KINDS_OF_SERVER
+def test_lines_starting_with_a_dot_arrive_intact(app, smtp_server):
+    text = "First line\n.a line starting with a dot\n.\nlast line\n"
+    queue_messages(app, 3, body_text=text)
+    assert send_due(app).sent == 3
+    assert [part(message.email, "plain") for message in smtp_server.received] == [text] * 3
+
+
+@BOTH_KINDS_OF_SERVER
+def test_a_refused_recipient_fails_only_that_message(app, smtp_server):
+    queue_messages(app, 4)
+    smtp_server.refused_recipients.add("r1@example.net")
+    report = send_due(app)
+    rows = {row.recipient: row for row in outbox(app)}
+    assert (report.sent, report.retrying) == (3, 1)
+    assert rows["r1@example.net"].status == OutboxStatus.PENDING
+    assert rows["r1@example.net"].last_error.startswith("r1@example.net: 550")
+    assert len(smtp_server.received) == 3 and len(smtp_server.connections) == 1
+
+
+@BOTH_KINDS_OF_SERVER
+def test_a_connection_lost_after_a_message_counts_a_try_for_it_alone(app, smtp_server):
+    message_ids = queue_messages(app, 6)
+    smtp_server.drop_connection_at(3)
+    report = send_due(app)
+    assert report.sent == 2 and "SMTPServerDisconnected" in report.connection_error
+    rows = outbox(app)
+    assert [row.status for row in rows] == [OutboxStatus.SENT] * 2 + [OutboxStatus.PENDING] * 4
+    assert [row.attempts for row in rows] == [1, 1, 1, 0, 0, 0]
+    assert rows[2].last_error == report.connection_error
+    assert all(row.lease_until is None for row in rows[3:])  # handed back, not left to a lease
+    assert send_due(app).sent == 4
+    assert sorted(smtp_server.message_ids) == sorted(message_ids)  # each exactly once
+
+
+@pytest.mark.parametrize("smtp_server", [True], ids=["pipelining"], indirect=True)
+def test_with_pipelining_each_message_costs_one_round_trip(app_factory, smtp_server):
+    relay = TurnCounter(smtp_server.port)
+    app = app_factory(**(MAIL_CONFIG | {"MAIL_PORT": relay.port, "MAIL_BATCH_SIZE": 20}))
+    queue_messages(app, 20)
+    assert send_due(app).sent == 20
+    relay.join()
+    # EHLO, the first MAIL/RCPT/DATA and QUIT; then each message's body, followed unasked by
+    # its end of data and the next message's MAIL/RCPT/DATA.
+    assert relay.turns == 3 + 20
+
+
+def test_the_smtp_connection_sends_small_writes_at_once(app, smtp_server):
+    # A body and then its end of data are two writes; Nagle's algorithm would hold the second
+    # until the server's delayed ACK, some 40 ms a message.
+    with app.app_context():
+        connection = delivery.SMTPConnection(app.extensions["mail"])
+        with connection:
+            assert connection.host.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+@BOTH_KINDS_OF_SERVER
 def test_a_permanent_5xx_is_marked_failed_after_the_last_try(app, smtp_server):
     queue_messages(app, 1)
     smtp_server.answer_always("550 5.1.1 No such user here")

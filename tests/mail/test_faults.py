@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, OutboxMessage, OutboxStatus, utcnow
 from tests.conftest import SECRET
-from tests.mail.conftest import outbox, queue_messages
+from tests.mail.conftest import BOTH_KINDS_OF_SERVER, outbox, queue_messages
 from tests.mail_fixtures import PATIENCE, flask_command
 
 
@@ -24,6 +24,9 @@ def worker_env(app, smtp_server, tmp_path):
         } | settings
         return {f"CORRECTIONS_{name}": str(value) for name, value in values.items()}
     return env
+
+# The worker sends differently to a server with PIPELINING: every fault, both ways.
+pytestmark = BOTH_KINDS_OF_SERVER
 
 
 def finish(process, timeout=PATIENCE) -> str:
