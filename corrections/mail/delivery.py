@@ -339,6 +339,7 @@ def _send_pipelined(connection: SMTPConnection, rows, sender: str, ledger: _Ledg
         waiting.append(upcoming[0])
     ledger.release(waiting)
 
+
 _outbox = OutboxMessage.__table__.c
 
 #: Marking a message sent happens once per message: one statement, built once.
