@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from . import accounts
 from .extensions import db
+from .mail import digests
 from .models import Editor, NotifyMode, Role, Site
 from .urls import URLError, normalise_origin
 
@@ -79,7 +80,10 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
     site.origins = list(dict.fromkeys(origins))
     site.notify_emails = list(dict.fromkeys(emails))
     site.language = given.language
-    site.notify_mode = NotifyMode(given.notify_mode)
+    leaving_digests = site.notify_mode in digests.PERIODS
+    previous_mode, site.notify_mode = site.notify_mode, NotifyMode(given.notify_mode)
+    if leaving_digests and site.notify_mode is NotifyMode.IMMEDIATE:
+        digests.write_last_digest(site, previous_mode)  # in this transaction, with the change
     db.session.commit()
     return site
 

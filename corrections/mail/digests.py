@@ -4,6 +4,7 @@ A site's digest is due one period after its last digest (or after the site was c
 lists the site's requests that no editor has been told about yet (`notified_at` is empty), so
 nothing is listed twice and nothing is skipped, then stamps them. Of two workers, the one that
 moves `last_digest_at` forward (compare-and-set) writes the digest; the other moves on.
+A site that switches to immediate mail gets its last digest at once (`write_last_digest`).
 """
 from datetime import datetime, timedelta
 
@@ -51,7 +52,16 @@ def _claim_digest(site: Site, now: datetime) -> bool:
     return True
 
 
-def _write_digest(site: Site, now: datetime) -> int:
+def write_last_digest(site: Site, period: NotifyMode) -> int:
+    """A site leaving `period` digests for immediate mail: list what the next digest would
+    have, now, since immediate mail only tells of requests from here on. Not committed."""
+    now = utcnow()
+    written = _write_digest(site, now, period)
+    site.last_digest_at = now
+    return written
+
+
+def _write_digest(site: Site, now: datetime, period: NotifyMode | None = None) -> int:
     arrived = db.session.scalars(
         sa.select(CorrectionRequest)
         .where(CorrectionRequest.site_id == site.id, CorrectionRequest.notified_at.is_(None),
@@ -66,7 +76,7 @@ def _write_digest(site: Site, now: datetime) -> int:
         outbox.enqueue(
             kind="editor_digest", recipient=address, template="digest", language=site.language,
             context={"site": site, "total": len(arrived), "since": site.last_digest_at,
-                     "period": site.notify_mode.value, "link_days": notifications.link_days(),
+                     "period": (period or site.notify_mode).value, "link_days": notifications.link_days(),
                      "items": [notifications.editor_context(request, editor)
                                for request in arrived[:MAX_LISTED]],
                      "more": max(0, len(arrived) - MAX_LISTED)})

@@ -2,9 +2,12 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from corrections import admin
+from corrections.extensions import db
 from corrections.mail import delivery, digests
-from corrections.models import NotifyMode, utcnow
+from corrections.models import NotifyMode, Site, utcnow
 from tests.mail.conftest import outbox, part
 
 EDITOR = "editor@news.example.org"
@@ -102,3 +105,37 @@ def test_mail_send_writes_and_delivers_due_digests(app, runner, make_site, sugge
     assert result.exit_code == 0, result.output
     assert "Wrote 1 digest" in result.output
     assert smtp_server.received[0].email["Subject"] == "[The Example News] 1 new correction request"
+
+
+def switch_mode(app, mode: NotifyMode) -> None:
+    """Change the site's mail mode the way the dashboard's site form does."""
+    with app.app_context():
+        site = db.session.scalar(sa.select(Site))
+        admin.save_site(site, admin.SiteInput(
+            key=site.key, name=site.name, origins="\n".join(site.origins),
+            notify_emails="\n".join(site.notify_emails), language=site.language,
+            notify_mode=mode.value))
+
+
+def test_switching_to_immediate_mail_sends_the_last_digest_at_once(app, hourly, suggest,
+                                                                    smtp_server):
+    suggest()  # would have waited for the next hourly digest
+    switch_mode(app, NotifyMode.IMMEDIATE)
+    assert [row.kind for row in outbox(app)] == ["editor_digest"] * 2
+    another_passage(suggest, "the mayor said on Tuesday")  # told at once, and only so
+    assert write_digests(app, utcnow() + timedelta(days=2)) == 0
+    deliver(app)
+    to_editor = [m.email for m in smtp_server.received if m.recipients == (EDITOR,)]
+    assert [email["Subject"] for email in to_editor] == [
+        "[The Example News] 1 new correction request",
+        "[The Example News] Typo or spelling: City library reopens"]
+    digest_text = part(to_editor[0], "plain")
+    assert "more then two hundred" in digest_text and "the mayor said" not in digest_text
+    assert "hourly digest" in digest_text
+
+
+def test_switching_between_digest_periods_writes_nothing_yet(app, hourly, suggest):
+    suggest()
+    switch_mode(app, NotifyMode.DAILY)
+    assert outbox(app) == []
+    assert write_digests(app, utcnow() + timedelta(hours=25)) == 1
