@@ -62,15 +62,41 @@ def new_request(request: CorrectionRequest, submission: Submission) -> None:
 
 
 def request_changed(request: CorrectionRequest, event) -> None:
-    """Tell consenting readers the outcome when a request is published or rejected."""
-    kind = READER_OUTCOMES.get(event.to_state)
-    if kind is None or event.from_state == event.to_state:
+    """Tell consenting readers the outcome when a request is published or rejected: its own
+    readers and those of the requests marked duplicates of it. A request marked a duplicate of
+    one already decided has its readers told that outcome at once."""
+    if event.from_state == event.to_state:
         return
+    if event.to_state in READER_OUTCOMES:
+        _tell_readers(request, event, _submissions_behind(request))
+    elif event.to_state is State.DUPLICATE and request.duplicate_of.state in READER_OUTCOMES:
+        _tell_readers(request.duplicate_of, event, _submissions_behind(request))
+
+
+def _submissions_behind(request: CorrectionRequest) -> list[Submission]:
+    """The request's submissions, and those of requests marked duplicates of it, at any depth."""
+    seen, pending, found = {request.id}, [request], []
+    while pending:
+        current = pending.pop()
+        found.extend(current.submissions)
+        for duplicate in db.session.scalars(
+                sa.select(CorrectionRequest)
+                .where(CorrectionRequest.duplicate_of_id == current.id,
+                       CorrectionRequest.state == State.DUPLICATE)):
+            if duplicate.id not in seen:
+                seen.add(duplicate.id)
+                pending.append(duplicate)
+    return found
+
+
+def _tell_readers(request: CorrectionRequest, event, submissions: list[Submission]) -> None:
+    """One email per consenting address about the decided `request`, never twice."""
+    kind = READER_OUTCOMES[request.state]
     site = request.site
     told = {address.lower() for address in db.session.scalars(
         sa.select(OutboxMessage.recipient)
         .where(OutboxMessage.request_id == request.id, OutboxMessage.kind == kind))}
-    for submission in request.submissions:
+    for submission in submissions:
         address = submission.email.lower()
         if not (submission.notify and submission.email) or address in told:
             continue

@@ -170,3 +170,57 @@ def test_an_unsubscribed_reader_hears_nothing_more(app, client, site, suggest, s
     suggest(quote={"exact": "another passage", "prefix": "", "suffix": ""}, position=None)
     act(app, *PUBLISH)
     assert len(reader_mail(app, smtp_server)) == 1  # the first outcome only
+
+
+SECOND_READER = "second.reader@example.net"
+
+
+def report_another_passage(suggest, email=SECOND_READER):
+    suggest(quote={"exact": "the mayor said on Tuesday", "prefix": "", "suffix": ""},
+            position=None, email=email)
+
+
+def mark_newest_a_duplicate_of_the_first(app):
+    with app.app_context():
+        first, newest = (db.session.scalars(sa.select(CorrectionRequest).order_by(order)).first()
+                         for order in (CorrectionRequest.id, CorrectionRequest.id.desc()))
+        queue.transition(newest, queue.Action.DUPLICATE, editor=None, version=newest.version,
+                         details=queue.Details(duplicate_of_id=first.id))
+
+
+def publish_the_first(app):
+    with app.app_context():
+        first = db.session.scalars(sa.select(CorrectionRequest).order_by(CorrectionRequest.id)).first()
+        for action in PUBLISH:
+            queue.transition(first, action, editor=None, version=first.version, details=queue.Details(
+                publication_type=PublicationType.CORRECTION, public_note=NOTE))
+
+
+def test_readers_of_a_duplicate_hear_the_outcome_of_the_original(app, site, suggest, smtp_server):
+    suggest()
+    report_another_passage(suggest)
+    mark_newest_a_duplicate_of_the_first(app)
+    assert reader_mail(app, smtp_server) == []  # nothing is decided yet
+    publish_the_first(app)
+    emails = reader_mail(app, smtp_server)
+    assert sorted(email["To"] for email in emails) == [READER, SECOND_READER]
+    assert all(NOTE in part(email, "plain") for email in emails)
+
+
+def test_a_duplicate_of_a_published_request_tells_its_readers_at_once(app, site, suggest,
+                                                                       smtp_server):
+    suggest()
+    publish_the_first(app)
+    report_another_passage(suggest)
+    mark_newest_a_duplicate_of_the_first(app)
+    emails = reader_mail(app, smtp_server)
+    assert sorted(email["To"] for email in emails) == [READER, SECOND_READER]
+
+
+def test_a_reader_of_both_the_original_and_its_duplicate_is_told_once(app, site, suggest,
+                                                                     smtp_server):
+    suggest()
+    report_another_passage(suggest, email=READER)
+    mark_newest_a_duplicate_of_the_first(app)
+    publish_the_first(app)
+    assert [email["To"] for email in reader_mail(app, smtp_server)] == [READER]
