@@ -83,6 +83,8 @@ class SMTPServer:
         self.tls = tls
         self.pipelining = pipelining
         self.refused_recipients: set[str] = set()
+        #: Recipients at whose RCPT TO the server hangs up without an answer.
+        self.hang_up_at_recipients: set[str] = set()
         self.received: list[Received] = []
         self.refused = 0
         self._lock = threading.Lock()
@@ -174,6 +176,9 @@ class SMTPServer:
         return advertise_pipelining(responses) if self.pipelining else responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.hang_up_at_recipients:
+            server.transport.close()
+            return "421 4.3.2 Hanging up"  # never arrives: the connection is closed
         if address in self.refused_recipients:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)

@@ -101,24 +101,39 @@ class SMTPConnection(flask_mail.Connection):
                   f"RCPT TO:{_envelope_address(recipient)}\r\nDATA\r\n")
 
     def reply(self) -> tuple[int, bytes]:
-        return self.host.getreply()
+        """The answer to the open message's end of data."""
+        return self._answer()
 
     def envelope_refusal(self, sender: str, recipient: str) -> smtplib.SMTPException | None:
         """Read the answers to MAIL, RCPT and DATA: None when the server waits for the data,
-        else the refusal as smtplib raises it, with the transaction reset."""
-        host = self.host
-        mail, rcpt, start = host.getreply(), host.getreply(), host.getreply()
-        if mail[0] == 250 and rcpt[0] in (250, 251) and start[0] == 354:
+        else the refusal as smtplib raises it, with the transaction reset (or, after a 421,
+        the connection closed)."""
+        answers = [self._answer()]
+        while len(answers) < 3 and not self.closed:
+            answers.append(self._answer())
+        mail, *rest = answers
+        if mail[0] == 250 and rest[0][0] in (250, 251) and rest[1][0] == 354:
             return None
-        if start[0] == 354:  # a server that let DATA start anyway gets an empty one, refused
-            host.send(b".\r\n")
-            host.getreply()
-        self._reset()
+        if not self.closed:
+            if answers[-1][0] == 354:  # a server that let DATA start anyway gets an empty one
+                self.host.send(b".\r\n")
+                self.host.getreply()
+            self._reset()
         if mail[0] != 250:
             return smtplib.SMTPSenderRefused(*mail, sender)
-        if rcpt[0] not in (250, 251):
-            return smtplib.SMTPRecipientsRefused({recipient: rcpt})
-        return smtplib.SMTPDataError(*start)
+        if rest[0][0] not in (250, 251):
+            return smtplib.SMTPRecipientsRefused({recipient: rest[0]})
+        return smtplib.SMTPDataError(*rest[1])
+
+    def _answer(self) -> tuple[int, bytes]:
+        answer = self.host.getreply()
+        if answer[0] == 421:  # the server is closing the connection (RFC 5321 3.8)
+            self.abandon()
+        return answer
+
+    @property
+    def closed(self) -> bool:
+        return self.host is None
 
     def send_data(self, data: bytes) -> None:
         """The message body after a 354, all but the final dot: it ends with `end_data()` or
@@ -130,7 +145,7 @@ class SMTPConnection(flask_mail.Connection):
 
     def end_data(self) -> tuple[int, bytes]:
         self.host.send(b".\r\n")
-        return self.host.getreply()
+        return self._answer()
 
     def abandon(self) -> None:
         """Drop the connection without a word: the only way out of DATA that sends nothing
@@ -258,6 +273,10 @@ def _send_one_by_one(connection: SMTPConnection, rows, sender: str, ledger: _Led
                 connection.host.sendmail(sender, [_address(row.recipient)], data)
         except MESSAGE_ERRORS as error:
             ledger.failed(row, describe(error))
+            if connection.host.sock is None:  # a 421: smtplib hung up, as the server does
+                ledger.report.connection_error = describe(error)
+                ledger.release(rows[index + 1:])
+                return
         except OSError as error:
             # The connection broke: this message counts a try; the rest wait for the next pass.
             ledger.report.connection_error = describe(error)
@@ -305,11 +324,21 @@ def _send_pipelined(connection: SMTPConnection, rows, sender: str, ledger: _Ledg
             connection.start(sender, _address(row.recipient), len(data), end_data=ending is not None)
             upcoming = next_message()
             if ending is not None:
-                ledger.record(ending, connection.reply())  # while the server reads the envelope
+                answer = connection.reply()
+                ledger.record(ending, answer)  # while the server reads the envelope
                 ending = None
+                if connection.closed:  # after a 421: the rest wait for the next pass
+                    ledger.report.connection_error = describe(smtplib.SMTPResponseException(*answer))
+                    waiting.append(row)
+                    starting = None
+                    break
             refusal = connection.envelope_refusal(sender, _address(row.recipient))
             if refusal is not None:
                 ledger.failed(row, describe(refusal))
+                if connection.closed:
+                    ledger.report.connection_error = describe(refusal)
+                    starting = None
+                    break
             elif stopping():
                 connection.abandon()
                 waiting.append(row)
@@ -319,8 +348,11 @@ def _send_pipelined(connection: SMTPConnection, rows, sender: str, ledger: _Ledg
             starting = None
         if in_hand is not None:
             ending, in_hand = in_hand, None
-            ledger.record(ending, connection.end_data())
+            answer = connection.end_data()
+            ledger.record(ending, answer)
             ending = None
+            if connection.closed:
+                ledger.report.connection_error = describe(smtplib.SMTPResponseException(*answer))
     except OSError as error:  # smtplib's errors included: the connection broke
         ledger.report.connection_error = describe(error)
         # One message counts a try: the one that may have been delivered, else the one being

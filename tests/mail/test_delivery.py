@@ -139,6 +139,48 @@ def test_the_smtp_connection_sends_small_writes_at_once(app, smtp_server):
 
 
 @BOTH_KINDS_OF_SERVER
+def test_a_connection_lost_while_starting_a_message_counts_a_try_for_it_alone(app, smtp_server):
+    message_ids = queue_messages(app, 5)
+    smtp_server.hang_up_at_recipients.add("r2@example.net")
+    report = send_due(app)
+    assert report.sent == 2 and "SMTPServerDisconnected" in report.connection_error
+    rows = outbox(app)
+    assert [row.attempts for row in rows] == [1, 1, 1, 0, 0]
+    assert [row.status for row in rows[2:]] == [OutboxStatus.PENDING] * 3
+    assert all(row.lease_until is None for row in rows[2:])
+    smtp_server.hang_up_at_recipients.clear()
+    assert send_due(app).sent == 3
+    assert sorted(smtp_server.message_ids) == sorted(message_ids)
+
+
+@BOTH_KINDS_OF_SERVER
+def test_a_421_closes_the_connection_after_a_try_for_that_message_alone(app, smtp_server):
+    message_ids = queue_messages(app, 5)
+    smtp_server.answer_next(1, "421 4.3.2 Service shutting down")
+    report = send_due(app)
+    assert report.sent == 0 and report.connection_error.startswith("421")
+    rows = outbox(app)
+    assert [row.attempts for row in rows] == [1, 0, 0, 0, 0]
+    assert all(row.lease_until is None for row in rows)  # the rest handed back
+    assert smtp_server.received == []
+    assert send_due(app).sent == 5
+    assert sorted(smtp_server.message_ids) == sorted(message_ids)
+
+
+@BOTH_KINDS_OF_SERVER
+def test_a_message_that_cannot_be_built_fails_alone(app, smtp_server):
+    queue_messages(app, 2)
+    queue_messages(app, 1, headers={"X-Broken": "one\nline too many"})
+    queue_messages(app, 2)
+    report = send_due(app)
+    assert (report.sent, report.retrying) == (4, 1)
+    rows = outbox(app)
+    assert [row.status for row in rows].count(OutboxStatus.SENT) == 4
+    assert "line break" in rows[2].last_error and rows[2].lease_until is None
+    assert len(smtp_server.received) == 4
+
+
+@BOTH_KINDS_OF_SERVER
 def test_a_permanent_5xx_is_marked_failed_after_the_last_try(app, smtp_server):
     queue_messages(app, 1)
     smtp_server.answer_always("550 5.1.1 No such user here")
