@@ -26,7 +26,8 @@ def index():
                                 .where(OutboxMessage.status == OutboxStatus.FAILED)
                                 .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)).all()
     return render_template("outbox/index.html", failed=failed, counts=delivery.status_counts(),
-                           form=ButtonForm(), page_size=PAGE_SIZE)
+                           waiting_problem=delivery.waiting_problem(), form=ButtonForm(),
+                           page_size=PAGE_SIZE)
 
 
 @bp.post("/<int:message_id>/retry")

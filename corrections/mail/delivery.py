@@ -238,7 +238,7 @@ def send_batch(ids: list[int], lease_until: datetime, *, stop: threading.Event |
         rows = database.execute(
             sa.select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject,
                       OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.headers,
-                      OutboxMessage.message_id, OutboxMessage.attempts)
+                      OutboxMessage.message_id, OutboxMessage.attempts, OutboxMessage.created_at)
             .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
         mail = current_app.extensions["mail"]
         sender = _address(mail.default_sender)
@@ -247,8 +247,7 @@ def send_batch(ids: list[int], lease_until: datetime, *, stop: threading.Event |
             connection.__enter__()
         except OSError as error:  # smtplib's errors are OSErrors too
             report.connection_error = describe(error)
-            for row in rows:
-                ledger.failed(row, report.connection_error)
+            ledger.deferred(rows, report.connection_error)
             return report
         try:
             if connection.host is not None and connection.host.has_extn("pipelining"):
@@ -427,6 +426,20 @@ class _Ledger:
         self.report.unsuccessful_ids.add(row.id)
         self._update([row.id], **changes)
 
+    def deferred(self, rows, error: str) -> None:
+        """The SMTP server could not be used at all: try again later without spending a try,
+        for an outage says nothing about the messages, and a long one must not fail them all.
+        Each waits as long again as it has waited so far, between the retry base and cap."""
+        config = current_app.config
+        now = utcnow()
+        for row in rows:
+            waited = (now - row.created_at).total_seconds()
+            ceiling = min(config["MAIL_RETRY_MAX_SECONDS"], max(config["MAIL_RETRY_BASE_SECONDS"], waited))
+            self._update([row.id], lease_until=None, last_error=error[:2000],
+                         next_attempt_at=now + timedelta(seconds=random.uniform(ceiling / 2, ceiling)))
+        self.report.retrying += len(rows)
+        self.report.unsuccessful_ids.update(row.id for row in rows)
+
     def release(self, rows) -> None:
         """Give unsent messages back at once, so another worker need not wait for the lease."""
         if rows:
@@ -524,6 +537,15 @@ def retry_now(message_ids: list[int] | None = None) -> int:
     count = db.session.execute(query, execution_options={"synchronize_session": False}).rowcount
     db.session.commit()
     return count
+
+
+def waiting_problem() -> str | None:
+    """Why messages are still waiting, if the latest try said: a server that cannot be used
+    holds every message back without failing it, so admins must hear of it here."""
+    return db.session.scalar(sa.select(OutboxMessage.last_error)
+                             .where(OutboxMessage.status == OutboxStatus.PENDING,
+                                    OutboxMessage.last_error.is_not(None))
+                             .order_by(OutboxMessage.next_attempt_at.desc()).limit(1))
 
 
 def status_counts() -> dict[OutboxStatus, int]:

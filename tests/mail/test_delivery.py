@@ -213,6 +213,35 @@ def test_server_down_leaves_messages_pending_with_a_clear_error(app, smtp_server
     rows = outbox(app)
     assert {row.status for row in rows} == {OutboxStatus.PENDING}
     assert all("refused" in row.last_error for row in rows)
+    assert all(row.lease_until is None for row in rows)
+
+
+def test_an_outage_longer_than_every_retry_fails_no_message(app, smtp_server):
+    [message_id] = queue_messages(app, 1)
+    smtp_server.stop()
+    for _ in range(app.config["MAIL_MAX_ATTEMPTS"] + 2):
+        assert send_due(app).connection_error
+    [row] = outbox(app)
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)  # the server, not the message
+    smtp_server.start()
+    assert send_due(app).sent == 1
+    assert smtp_server.message_ids == [message_id]
+
+
+def test_an_outage_puts_messages_off_for_as_long_again_as_they_have_waited(app_factory,
+                                                                           smtp_server):
+    smtp_server.stop()
+    app = app_factory(**(MAIL_CONFIG | {"MAIL_PORT": smtp_server.port,
+                                        "MAIL_RETRY_BASE_SECONDS": 60,
+                                        "MAIL_RETRY_MAX_SECONDS": 3600}))
+    created = utcnow() - timedelta(minutes=20)
+    queue_messages(app, 1, created_at=created)
+    queue_messages(app, 1, created_at=created - timedelta(days=1))
+    started = utcnow()
+    send_due(app)
+    young, old = (row.next_attempt_at - started for row in outbox(app))
+    assert timedelta(minutes=10) <= young <= timedelta(minutes=21)
+    assert timedelta(minutes=30) <= old <= timedelta(minutes=61)  # never more than the cap
 
 
 def test_a_server_that_never_answers_times_out(app_factory):

@@ -88,3 +88,18 @@ def test_a_message_that_failed_permanently_is_listed_and_then_delivered(app, cli
         delivery.send_due()
     assert smtp_server.message_ids == [message_id]
     assert "No failed messages" in client.get("/dashboard/outbox").text
+
+
+def test_admins_hear_why_messages_are_held_back(app, client, signed_in_admin, smtp_server):
+    queue_messages(app, 2)
+    smtp_server.stop()
+    with app.app_context():
+        delivery.send_due()
+    page = client.get("/dashboard/outbox")
+    assert "Waiting messages are held back" in page.text
+    assert "The SMTP server refused the connection" in page.text
+
+
+def test_nothing_is_said_to_be_held_back_while_all_goes_well(app, client, signed_in_admin):
+    queue_messages(app, 2)
+    assert "held back" not in client.get("/dashboard/outbox").text
