@@ -48,6 +48,8 @@ class Received:
     email: EmailMessage
     recipients: tuple[str, ...]
     connection: int
+    raw: bytes = b""
+    mail_options: tuple[str, ...] = ()
 
     @property
     def message_id(self) -> str:
@@ -76,10 +78,13 @@ def advertise_pipelining(responses: list[str]) -> list[str]:
 
 
 class SMTPServer:
-    def __init__(self, port: int | None = None, *, tls: bool = False, pipelining: bool = False):
+    def __init__(self, port: int | None = None, *, tls: bool = False, pipelining: bool = False,
+                 eight_bit: bool = True):
         """With `tls`, the server is like a submission server: STARTTLS, then a password.
-        With `pipelining`, it advertises PIPELINING (RFC 2920), as Postfix and Exim do."""
+        With `pipelining`, it advertises PIPELINING (RFC 2920), as Postfix and Exim do.
+        Without `eight_bit`, it does not offer 8BITMIME (RFC 6152), as some old relays."""
         self.port = port or free_port()
+        self.eight_bit = eight_bit
         self.tls = tls
         self.pipelining = pipelining
         self.refused_recipients: set[str] = set()
@@ -173,6 +178,8 @@ class SMTPServer:
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         # aiosmtpd reads commands one after another from its stream, so pipelined ones work.
+        if not self.eight_bit:
+            responses = [line for line in responses if "8BITMIME" not in line]
         return advertise_pipelining(responses) if self.pipelining else responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -202,7 +209,9 @@ class SMTPServer:
         parsed = message_from_bytes(envelope.original_content or envelope.content,
                                     policy=policy.default)
         with self._lock:
-            self.received.append(Received(parsed, tuple(envelope.rcpt_tos), connection))
+            self.received.append(Received(parsed, tuple(envelope.rcpt_tos), connection,
+                                          envelope.original_content or b"",
+                                          tuple(envelope.mail_options)))
         if number == self._pause_at:
             self.paused.set()
             await self._wait(self._resume.is_set)

@@ -95,9 +95,10 @@ class SMTPConnection(flask_mail.Connection):
         """Write MAIL, RCPT and DATA in one go, after the open message's end of data when
         `end_data`. Read that message's answer with `reply()`, then `envelope_refusal()`."""
         host = self.host
-        size_option = f" SIZE={size}" if host.has_extn("size") else ""
+        options = (f" SIZE={size}" if host.has_extn("size") else "") + (
+            " BODY=8BITMIME" if self.eight_bit else "")
         host.send((".\r\n" if end_data else "")
-                  + f"MAIL FROM:{_envelope_address(sender)}{size_option}\r\n"
+                  + f"MAIL FROM:{_envelope_address(sender)}{options}\r\n"
                   f"RCPT TO:{_envelope_address(recipient)}\r\nDATA\r\n")
 
     def reply(self) -> tuple[int, bytes]:
@@ -134,6 +135,12 @@ class SMTPConnection(flask_mail.Connection):
     @property
     def closed(self) -> bool:
         return self.host is None
+
+    @property
+    def eight_bit(self) -> bool:
+        """Whether the server takes 8-bit text (8BITMIME); else messages are sent in 7 bits.
+        Without a connection (sending suppressed) nothing is sent, so it does not matter."""
+        return self.host is None or self.host.has_extn("8bitmime")
 
     def send_data(self, data: bytes) -> None:
         """The message body after a 354, all but the final dot: it ends with `end_data()` or
@@ -267,9 +274,10 @@ def _send_one_by_one(connection: SMTPConnection, rows, sender: str, ledger: _Led
             ledger.release(rows[index:])
             return
         try:
-            data = render(row, sender)
+            data = render(row, sender, eight_bit=connection.eight_bit)
             if connection.host is not None:  # None while sending is suppressed
-                connection.host.sendmail(sender, [_address(row.recipient)], data)
+                connection.host.sendmail(sender, [_address(row.recipient)], data,
+                                         ["BODY=8BITMIME"] if connection.eight_bit else [])
         except MESSAGE_ERRORS as error:
             ledger.failed(row, describe(error))
             if connection.host.sock is None:  # a 421: smtplib hung up, as the server does
@@ -304,7 +312,7 @@ def _send_pipelined(connection: SMTPConnection, rows, sender: str, ledger: _Ledg
         while waiting:
             row = waiting.pop()
             try:
-                return row, render(row, sender)
+                return row, render(row, sender, eight_bit=connection.eight_bit)
             except Exception as error:  # noqa: BLE001 - one unsendable message must not stop the rest
                 ledger.failed(row, describe(error))
         return None
@@ -453,12 +461,14 @@ def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
 
 
-def _text_part(text: str | None, subtype: str) -> str:
+def _text_part(text: str | None, subtype: str, eight_bit: bool) -> str:
     """One text/<subtype> part, headers and body: 8bit keeps mail readable as it is;
-    quoted-printable when a line is too long for SMTP (a reader's long one-line comment)."""
+    quoted-printable when a line is too long for SMTP (a reader's long one-line comment), or
+    when the text is not ASCII and the server did not offer 8BITMIME (RFC 6152)."""
     text = text or ""
     encoded = text.encode()
-    if len(encoded) > MAX_LINE_BYTES and max(map(len, encoded.splitlines())) > MAX_LINE_BYTES:
+    if ((not eight_bit and not text.isascii()) or len(encoded) > MAX_LINE_BYTES
+            and max(map(len, encoded.splitlines())) > MAX_LINE_BYTES):
         encoding, body = "quoted-printable", quoprimime.body_encode(
             encoded.decode("latin-1"), eol="\r\n")  # it encodes bytes held in a str
     else:
@@ -480,7 +490,7 @@ def _address(address: str) -> str:
     return flask_mail.sanitize_address(address)
 
 
-def render(row, sender: str) -> bytes:
+def render(row, sender: str, *, eight_bit: bool = True) -> bytes:
     """The message as SMTP data: multipart/alternative with a text and an HTML part.
 
     Written directly rather than through Flask-Mail's Message and the email generator, which
@@ -489,7 +499,8 @@ def render(row, sender: str) -> bytes:
     headers = {"Subject": row.subject, "To": row.recipient, **(row.headers or {})}
     if any("\r" in value or "\n" in value for value in headers.values()):
         raise flask_mail.BadHeaderError("a header contains a line break")
-    text, html = _text_part(row.body_text, "plain"), _text_part(row.body_html, "html")
+    text = _text_part(row.body_text, "plain", eight_bit)
+    html = _text_part(row.body_html, "html", eight_bit)
     boundary = f"==============={random.randrange(sys.maxsize):019d}=="
     while boundary in text or boundary in html:
         boundary = f"==============={random.randrange(sys.maxsize):019d}=="

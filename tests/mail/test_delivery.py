@@ -90,6 +90,33 @@ def test_lines_starting_with_a_dot_arrive_intact(app, smtp_server):
     assert [part(message.email, "plain") for message in smtp_server.received] == [text] * 3
 
 
+UKRAINIAN = "Редакція виправила статтю.\n"
+
+
+@BOTH_KINDS_OF_SERVER
+def test_8bit_text_goes_as_it_is_declared_body_8bitmime(app, smtp_server):
+    queue_messages(app, 2, body_text=UKRAINIAN)
+    assert send_due(app).sent == 2
+    for message in smtp_server.received:
+        assert "BODY=8BITMIME" in message.mail_options
+        assert UKRAINIAN.encode() in message.raw.replace(b"\r\n", b"\n")
+        assert part(message.email, "plain") == UKRAINIAN
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one-by-one", "pipelining"])
+def test_a_server_without_8bitmime_gets_7bit_text(app_factory, pipelining):
+    server = SMTPServer(pipelining=pipelining, eight_bit=False).start()
+    try:
+        app = app_factory(**(MAIL_CONFIG | {"MAIL_PORT": server.port}))
+        queue_messages(app, 2, body_text=UKRAINIAN)
+        assert send_due(app).sent == 2
+    finally:
+        server.stop()
+    for message in server.received:
+        assert "BODY=8BITMIME" not in message.mail_options and message.raw.isascii()
+        assert part(message.email, "plain") == UKRAINIAN
+
+
 @BOTH_KINDS_OF_SERVER
 def test_a_refused_recipient_fails_only_that_message(app, smtp_server):
     queue_messages(app, 4)
