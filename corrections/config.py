@@ -54,7 +54,7 @@ DEMO = False
 # Messages one SMTP connection carries before the worker claims more.
 MAIL_BATCH_SIZE = 100
 # A claimed batch belongs to its worker this long; a crashed worker's messages are retried
-# after it. Keep it well above MAIL_BATCH_SIZE messages' worth of sending.
+# after it. A worker starts no message later than 2 x MAIL_TIMEOUT before its lease ends.
 MAIL_LEASE_SECONDS = 600
 # Tries before a message is marked failed and shown on /dashboard/outbox.
 MAIL_MAX_ATTEMPTS = 12

@@ -270,7 +270,8 @@ def _send_one_by_one(connection: SMTPConnection, rows, sender: str, ledger: _Led
                      stop: threading.Event | None) -> None:
     """Send each message with smtplib's `sendmail`: four round trips a message."""
     for index, row in enumerate(rows):
-        if stop is not None and stop.is_set():
+        # The first message always goes, so that every batch makes progress.
+        if stop is not None and stop.is_set() or index and ledger.lease_running_out():
             ledger.release(rows[index:])
             return
         try:
@@ -324,9 +325,11 @@ def _send_pipelined(connection: SMTPConnection, rows, sender: str, ledger: _Ledg
     in_hand = None    # its body is on the wire; its end of data goes out with the next envelope
     ending = None     # its end of data is on the wire, unanswered: it may have been delivered
     starting = None   # its envelope is on the wire
+    first = True
     try:
-        while upcoming is not None and not stopping():
-            (row, data), upcoming = upcoming, None
+        # The first message always goes, so that every batch makes progress.
+        while upcoming is not None and not stopping() and (first or not ledger.lease_running_out()):
+            (row, data), upcoming, first = upcoming, None, False
             ending, in_hand, starting = in_hand, None, row
             connection.start(sender, _address(row.recipient), len(data), end_data=ending is not None)
             upcoming = next_message()
@@ -400,6 +403,12 @@ class _Ledger:
 
     def __init__(self, database: sa.Connection, lease_until: datetime, report: Report):
         self.database, self.lease_until, self.report = database, lease_until, report
+        # Start no message after this: its answers could then come after the lease is over,
+        # when another worker may have taken the message (each answer waits MAIL_TIMEOUT).
+        self.last_start = lease_until - timedelta(seconds=2 * current_app.config["MAIL_TIMEOUT"])
+
+    def lease_running_out(self) -> bool:
+        return utcnow() >= self.last_start
 
     def _update(self, ids: list[int], **values) -> None:
         self.database.execute(sa.update(OutboxMessage)

@@ -283,6 +283,18 @@ def test_a_server_that_never_answers_times_out(app_factory):
     assert outbox(app)[0].status is OutboxStatus.PENDING
 
 
+@BOTH_KINDS_OF_SERVER
+def test_a_batch_ends_early_rather_than_outlast_its_lease(app_factory, smtp_server):
+    # Each answer may take MAIL_TIMEOUT: no message starts later than two of them before the
+    # lease ends. Here that moment has passed at once, so each batch carries one message.
+    app = app_factory(**(MAIL_CONFIG | {"MAIL_PORT": smtp_server.port, "MAIL_TIMEOUT": 5,
+                                        "MAIL_LEASE_SECONDS": 9}))
+    message_ids = queue_messages(app, 4)
+    assert send_due(app).sent == 4
+    assert len(smtp_server.connections) == 4
+    assert sorted(smtp_server.message_ids) == sorted(message_ids)
+
+
 def test_a_leased_message_waits_for_its_lease_to_expire(app, smtp_server):
     [message_id] = queue_messages(app, 1)
     with app.app_context():
