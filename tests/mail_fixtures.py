@@ -91,6 +91,8 @@ class SMTPServer:
         #: Recipients at whose RCPT TO the server hangs up without an answer.
         self.hang_up_at_recipients: set[str] = set()
         self.received: list[Received] = []
+        #: The name each client gave in EHLO, in order.
+        self.ehlo_names: list[str] = []
         self.refused = 0
         self._lock = threading.Lock()
         self._answers: deque[str] = deque()
@@ -177,6 +179,7 @@ class SMTPServer:
     # --- aiosmtpd handler --------------------------------------------------------------
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
+        self.ehlo_names.append(hostname)
         # aiosmtpd reads commands one after another from its stream, so pipelined ones work.
         if not self.eight_bit:
             responses = [line for line in responses if "8BITMIME" not in line]

@@ -9,6 +9,7 @@ expires. Failures are retried with exponential backoff and jitter, then marked f
 from __future__ import annotations
 
 import functools
+import ipaddress
 import random
 import smtplib
 import socket
@@ -64,8 +65,8 @@ class SMTPConnection(flask_mail.Connection):
     def configure_host(self) -> smtplib.SMTP:
         config = current_app.config
         # Our own name for EHLO: smtplib would otherwise look up the host's FQDN on every connect.
-        local_hostname = urlsplit(config["PUBLIC_URL"]).hostname or "localhost"
-        options = {"local_hostname": local_hostname, "timeout": config["MAIL_TIMEOUT"]}
+        options = {"local_hostname": _ehlo_name(config["PUBLIC_URL"]),
+                   "timeout": config["MAIL_TIMEOUT"]}
         tls = (ssl.create_default_context(cafile=config.get("MAIL_TLS_CA_FILE"))
                if self.mail.use_ssl or self.mail.use_tls else None)
         if self.mail.use_ssl:
@@ -176,6 +177,16 @@ class SMTPConnection(flask_mail.Connection):
         except OSError:  # smtplib's errors included
             self.host.close()  # the server is gone already; nothing to be polite to
         self.host = None
+
+
+def _ehlo_name(public_url: str) -> str:
+    """The app's host name, or its address as an address literal (RFC 5321 4.1.3)."""
+    host = urlsplit(public_url).hostname or "localhost"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return f"[IPv6:{address}]" if address.version == 6 else f"[{address}]"
 
 
 #: <address> for MAIL FROM and RCPT TO; the few addresses recur, and parsing them is not free.

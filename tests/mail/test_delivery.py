@@ -295,6 +295,17 @@ def test_a_batch_ends_early_rather_than_outlast_its_lease(app_factory, smtp_serv
     assert sorted(smtp_server.message_ids) == sorted(message_ids)
 
 
+@pytest.mark.parametrize("public_url, name", [
+    ("https://corrections.example.org", "corrections.example.org"),
+    ("http://127.0.0.1:5000", "[127.0.0.1]"),
+    ("http://[::1]:5000", "[IPv6:::1]")])
+def test_ehlo_names_the_app_host_or_its_address_literal(app_factory, smtp_server, public_url, name):
+    app = app_factory(**(MAIL_CONFIG | {"MAIL_PORT": smtp_server.port, "PUBLIC_URL": public_url}))
+    queue_messages(app, 1)
+    assert send_due(app).sent == 1
+    assert smtp_server.ehlo_names[-1] == name
+
+
 def test_a_leased_message_waits_for_its_lease_to_expire(app, smtp_server):
     [message_id] = queue_messages(app, 1)
     with app.app_context():
