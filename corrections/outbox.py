@@ -8,7 +8,9 @@ from jinja2 import TemplateNotFound
 from .extensions import db
 from .models import CorrectionRequest, OutboxMessage
 
-#: Templates live in templates/email/<language>/; a language without a template falls back to this.
+#: Templates live in a folder per language (templates/email/<language>/, and
+#: templates/mail/<language>/ for the pages readers reach from an email); a language without
+#: the template falls back to this.
 FALLBACK_LANGUAGE = "en"
 
 
@@ -18,10 +20,11 @@ def one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def email_language(template: str, language: str) -> str:
-    """`language` if templates/email/<language>/ has this template, else the fallback language."""
+def template_language(path: str, language: str) -> str:
+    """`language` if the template at `path` ("{}" standing for the language) exists in it,
+    else the fallback language."""
     try:
-        current_app.jinja_env.get_template(f"email/{language}/{template}.txt")
+        current_app.jinja_env.get_template(path.format(language))
     except TemplateNotFound:  # no such language folder, or a code that is no folder name
         return FALLBACK_LANGUAGE
     return language
@@ -32,7 +35,7 @@ def enqueue(*, kind: str, recipient: str, template: str, context: dict, language
             headers: dict[str, str] | None = None) -> OutboxMessage:
     """Render templates/email/<language>/<template>.subject.txt, .txt and .html into an
     outbox row and add it to the session (the caller's transaction commits it)."""
-    language = email_language(template, language)
+    language = template_language(f"email/{{}}/{template}.txt", language)
     context = {**context, "lang": language, "recipient": recipient}
     folder = f"email/{language}/{template}"
     if subject is None:

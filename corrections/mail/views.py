@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..extensions import csrf
 from ..intake import KIND_LABELS
+from ..outbox import template_language
 from ..urls import public_url_for
 from . import links
 from .forms import ButtonForm
@@ -46,11 +47,17 @@ def unsubscribe(token: str):
     try:
         if form.validate_on_submit():
             site, email = links.unsubscribe(token)
-            return render_template("mail/unsubscribed.html", site=site, email=email)
+            return _reader_page("unsubscribed", site, email=email)
         site, email = links.read_unsubscribe_token(token)
     except links.LinkError as error:
         return _problem(error)
-    return render_template("mail/unsubscribe.html", form=form, site=site, email=email)
+    return _reader_page("unsubscribe", site, form=form, email=email)
+
+
+def _reader_page(name: str, site, **context):
+    """A page a reader reaches from an email: in the site's language, as the email was."""
+    lang = template_language(f"mail/{{}}/{name}.html", site.language)
+    return render_template(f"mail/{lang}/{name}.html", lang=lang, site=site, **context)
 
 
 @bp.route("/unsubscribe/<token>/one-click", methods=["GET", "POST"])

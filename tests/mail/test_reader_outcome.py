@@ -224,3 +224,15 @@ def test_a_reader_of_both_the_original_and_its_duplicate_is_told_once(app, site,
     mark_newest_a_duplicate_of_the_first(app)
     publish_the_first(app)
     assert [email["To"] for email in reader_mail(app, smtp_server)] == [READER]
+
+
+def test_the_unsubscribe_pages_speak_the_sites_language(app, client, make_site, suggest):
+    make_site(language="uk")
+    suggest()
+    act(app, queue.Action.REJECT)
+    path = unsubscribe_path(app)
+    page = client.get(path)
+    assert '<html lang="uk">' in page.text and "Більше не надсилати листів" in page.text
+    done = client.post(path, data={"csrf_token": csrf_token_in(page.text)})
+    assert done.status_code == 200 and "Ви відписалися" in done.text
+    assert unsubscribed(app) == [READER]
