@@ -80,9 +80,8 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
     site.origins = list(dict.fromkeys(origins))
     site.notify_emails = list(dict.fromkeys(emails))
     site.language = given.language
-    leaving_digests = site.notify_mode in digests.PERIODS
     previous_mode, site.notify_mode = site.notify_mode, NotifyMode(given.notify_mode)
-    if leaving_digests and site.notify_mode is NotifyMode.IMMEDIATE:
+    if previous_mode in digests.PERIODS and site.notify_mode is NotifyMode.IMMEDIATE:
         digests.write_last_digest(site, previous_mode)  # in this transaction, with the change
     db.session.commit()
     return site

@@ -103,16 +103,19 @@ class SMTPConnection(flask_mail.Connection):
                   f"RCPT TO:{_envelope_address(recipient)}\r\nDATA\r\n")
 
     def reply(self) -> tuple[int, bytes]:
-        """The answer to the open message's end of data."""
-        return self._answer()
+        """The server's next answer; after a 421 the server is closing, and so do we."""
+        answer = self.host.getreply()
+        if answer[0] == 421:  # RFC 5321 3.8
+            self.abandon()
+        return answer
 
     def envelope_refusal(self, sender: str, recipient: str) -> smtplib.SMTPException | None:
         """Read the answers to MAIL, RCPT and DATA: None when the server waits for the data,
         else the refusal as smtplib raises it, with the transaction reset (or, after a 421,
         the connection closed)."""
-        answers = [self._answer()]
+        answers = [self.reply()]
         while len(answers) < 3 and not self.closed:
-            answers.append(self._answer())
+            answers.append(self.reply())
         mail, *rest = answers
         if mail[0] == 250 and rest[0][0] in (250, 251) and rest[1][0] == 354:
             return None
@@ -126,12 +129,6 @@ class SMTPConnection(flask_mail.Connection):
         if rest[0][0] not in (250, 251):
             return smtplib.SMTPRecipientsRefused({recipient: rest[0]})
         return smtplib.SMTPDataError(*rest[1])
-
-    def _answer(self) -> tuple[int, bytes]:
-        answer = self.host.getreply()
-        if answer[0] == 421:  # the server is closing the connection (RFC 5321 3.8)
-            self.abandon()
-        return answer
 
     @property
     def closed(self) -> bool:
@@ -153,7 +150,7 @@ class SMTPConnection(flask_mail.Connection):
 
     def end_data(self) -> tuple[int, bytes]:
         self.host.send(b".\r\n")
-        return self._answer()
+        return self.reply()
 
     def abandon(self) -> None:
         """Drop the connection without a word: the only way out of DATA that sends nothing
@@ -462,9 +459,10 @@ class _Ledger:
         now = utcnow()
         for row in rows:
             waited = (now - row.created_at).total_seconds()
-            ceiling = min(config["MAIL_RETRY_MAX_SECONDS"], max(config["MAIL_RETRY_BASE_SECONDS"], waited))
+            delay = retry_delay(1, base=max(config["MAIL_RETRY_BASE_SECONDS"], waited),
+                                cap=config["MAIL_RETRY_MAX_SECONDS"])
             self._update([row.id], lease_until=None, last_error=error[:2000],
-                         next_attempt_at=now + timedelta(seconds=random.uniform(ceiling / 2, ceiling)))
+                         next_attempt_at=now + timedelta(seconds=delay))
         self.report.retrying += len(rows)
         self.report.unsuccessful_ids.update(row.id for row in rows)
 

@@ -15,11 +15,11 @@ READER = "reader@example.net"
 NOTE = "An earlier version said “more then two hundred”; it is “more than two hundred”."
 
 
-def act(app, *steps):
-    """Apply queue actions to the (only or newest) request, as an editor would."""
+def act(app, *steps, first=False):
+    """Apply queue actions to the (only or) newest request, or the first, as an editor would."""
     with app.app_context():
-        request = db.session.scalars(sa.select(CorrectionRequest)
-                                     .order_by(CorrectionRequest.id.desc())).first()
+        request = db.session.scalars(sa.select(CorrectionRequest).order_by(
+            CorrectionRequest.id if first else CorrectionRequest.id.desc())).first()
         for action in steps:
             details = queue.Details(note="Checked against the recording.",
                                     publication_type=PublicationType.CORRECTION, public_note=NOTE)
@@ -188,20 +188,12 @@ def mark_newest_a_duplicate_of_the_first(app):
                          details=queue.Details(duplicate_of_id=first.id))
 
 
-def publish_the_first(app):
-    with app.app_context():
-        first = db.session.scalars(sa.select(CorrectionRequest).order_by(CorrectionRequest.id)).first()
-        for action in PUBLISH:
-            queue.transition(first, action, editor=None, version=first.version, details=queue.Details(
-                publication_type=PublicationType.CORRECTION, public_note=NOTE))
-
-
 def test_readers_of_a_duplicate_hear_the_outcome_of_the_original(app, site, suggest, smtp_server):
     suggest()
     report_another_passage(suggest)
     mark_newest_a_duplicate_of_the_first(app)
     assert reader_mail(app, smtp_server) == []  # nothing is decided yet
-    publish_the_first(app)
+    act(app, *PUBLISH, first=True)
     emails = reader_mail(app, smtp_server)
     assert sorted(email["To"] for email in emails) == [READER, SECOND_READER]
     assert all(NOTE in part(email, "plain") for email in emails)
@@ -210,7 +202,7 @@ def test_readers_of_a_duplicate_hear_the_outcome_of_the_original(app, site, sugg
 def test_a_duplicate_of_a_published_request_tells_its_readers_at_once(app, site, suggest,
                                                                        smtp_server):
     suggest()
-    publish_the_first(app)
+    act(app, *PUBLISH, first=True)
     report_another_passage(suggest)
     mark_newest_a_duplicate_of_the_first(app)
     emails = reader_mail(app, smtp_server)
@@ -222,7 +214,7 @@ def test_a_reader_of_both_the_original_and_its_duplicate_is_told_once(app, site,
     suggest()
     report_another_passage(suggest, email=READER)
     mark_newest_a_duplicate_of_the_first(app)
-    publish_the_first(app)
+    act(app, *PUBLISH, first=True)
     assert [email["To"] for email in reader_mail(app, smtp_server)] == [READER]
 
 
