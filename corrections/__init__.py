@@ -23,15 +23,19 @@ def create_app(test_config=None):
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = os.path.join(app.instance_path, "corrections.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    from . import security
     if not app.config["SECRET_KEY"]:
         if not (app.debug or app.testing):
-            raise RuntimeError("SECRET_KEY is not set: put it in instance/config.py "
-                               "or the CORRECTIONS_SECRET_KEY environment variable.")
+            raise RuntimeError("SECRET_KEY is not set. " + security.MAKE_A_SECRET_KEY)
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+    elif not (app.debug or app.testing):
+        problem = security.secret_key_problem(app.config["SECRET_KEY"])
+        if problem:
+            raise RuntimeError(problem)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
-    from . import auth, database, errors, security  # noqa: F401 (auth registers the user loader)
+    from . import auth, database, errors, guard  # noqa: F401 (auth registers the user loader)
     from .extensions import (
         babel,
         csrf,
@@ -53,6 +57,7 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=select_locale)
     errors.init_app(app)
     security.init_app(app)
+    guard.init_app(app)  # before the blueprints: their routes use its converter
 
     from . import dashboard
     from .mail import admin as outbox_admin

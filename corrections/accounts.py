@@ -4,16 +4,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import outbox
+from . import addresses, outbox
 from .extensions import db
-from .models import Editor, utcnow
+from .models import Editor, EditorSession, utcnow
 from .urls import public_url_for
 
 MIN_PASSWORD_LENGTH = 12
@@ -28,11 +28,9 @@ class PasswordLinkError(Exception):
 
 
 def normalise_email(value: str) -> str | None:
-    """The address as stored on Editor.email (lower case), or None when it is not an address."""
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
+    """The address as stored on Editor.email (addresses.normalise), or None when it is not an
+    address. Sign-in looks accounts up, and throttles attempts, by this form."""
+    return addresses.normalise_or_none(value)
 
 
 def find_editor(email: str) -> Editor | None:
@@ -56,6 +54,44 @@ def authenticate(email: str, password: str) -> Editor | None:
 def record_sign_in(editor: Editor) -> None:
     editor.last_login_at = utcnow()
     db.session.commit()
+
+
+# --- server-side sessions -------------------------------------------------------------------
+# The cookie carries a random token; the server keeps its hash while the session lasts.
+# Signing out, a new password and a closed account delete it, so a copied cookie stops working.
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(editor: Editor) -> str:
+    """Record a new session for `editor` (and forget their expired ones); its cookie token."""
+    token = secrets.token_urlsafe(32)
+    expired = utcnow() - timedelta(seconds=current_app.permanent_session_lifetime.total_seconds())
+    db.session.execute(sa.delete(EditorSession).where(EditorSession.editor_id == editor.id,
+                                                      EditorSession.created_at < expired))
+    db.session.add(EditorSession(token_hash=_token_hash(token), editor_id=editor.id))
+    db.session.commit()
+    return token
+
+
+def session_is_live(token: str | None, editor_id: int) -> bool:
+    if not isinstance(token, str):
+        return False
+    live = db.session.get(EditorSession, _token_hash(token))
+    return live is not None and live.editor_id == editor_id
+
+
+def end_session(token: str | None) -> None:
+    if isinstance(token, str):
+        db.session.execute(sa.delete(EditorSession).where(
+            EditorSession.token_hash == _token_hash(token)))
+        db.session.commit()
+
+
+def end_all_sessions(editor: Editor) -> None:
+    """Delete every session of `editor`, in the caller's transaction."""
+    db.session.execute(sa.delete(EditorSession).where(EditorSession.editor_id == editor.id))
 
 
 def password_fingerprint(editor: Editor) -> str:
@@ -116,6 +152,7 @@ def editor_for_link(token: str, purpose: LinkPurpose) -> Editor:
 
 def set_password(editor: Editor, password: str) -> None:
     editor.password_hash = generate_password_hash(password)
+    end_all_sessions(editor)
     db.session.commit()
 
 

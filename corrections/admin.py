@@ -153,4 +153,6 @@ def set_active(editor: Editor, active: bool, *, by: Editor) -> None:
     if not active and editor.is_admin and _other_active_admins(editor) == 0:
         raise AdminError("This is the last active admin: make someone else an admin first.", status=409)
     editor.active = active
+    if not active:
+        accounts.end_all_sessions(editor)
     db.session.commit()

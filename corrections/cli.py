@@ -1,4 +1,5 @@
-"""The command line: flask --app corrections site|editor|demo …"""
+"""The command line: flask --app corrections site|editor|demo|privacy …"""
+import json
 import secrets
 import sys
 
@@ -7,12 +8,13 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import admin
+from . import addresses, admin, privacy
 from .extensions import db
 from .models import Editor, NotifyMode, Role, Site
 
 site_cli = AppGroup("site", help="Manage the sites whose pages may send suggestions.")
 editor_cli = AppGroup("editor", help="Manage editor accounts.")
+privacy_cli = AppGroup("privacy", help="Readers' personal data: retention, export, erasure.")
 
 #: The command's words for the fields admin.py names.
 OPTION_NAMES = {"key": "KEY", "name": "--name", "origins": "--origin",
@@ -100,9 +102,45 @@ def demo():
         click.echo(f"Admin sign-in:  {DEMO_ADMIN} (password shown when first created)")
 
 
+@privacy_cli.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=None, metavar="DAYS",
+              help="Purge what is older than this many days (default: RETENTION_DAYS).")
+def privacy_purge(days):
+    """Remove readers' details from closed requests' submissions, and delivered emails'
+    bodies, older than the retention period."""
+    days = current_app.config["RETENTION_DAYS"] if days is None else days
+    click.echo(f"Purged what is older than {days} days: {privacy.purge(days)}.")
+
+
+def _address(email: str) -> str:
+    try:
+        return addresses.normalise(email)
+    except addresses.AddressError as error:
+        raise click.ClickException(f"EMAIL: {error}") from None
+
+
+@privacy_cli.command("export")
+@click.argument("email")
+def privacy_export(email):
+    """Print everything held about EMAIL as JSON."""
+    click.echo(json.dumps(privacy.export(_address(email)), indent=2, ensure_ascii=False))
+
+
+@privacy_cli.command("erase")
+@click.argument("email")
+def privacy_erase(email):
+    """Remove EMAIL and the person behind it; their suggestions keep their text."""
+    address = _address(email)
+    done = privacy.erase(address)
+    click.echo(f"Erased {address}: {done}.")
+    for note in done.notes:
+        click.echo(note)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(site_cli)
     app.cli.add_command(editor_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(demo)
 
     from .mail.cli import mail_cli

@@ -1,7 +1,9 @@
 """Default settings. Later layers win: instance/config.py, CORRECTIONS_* env, test_config."""
 
-# Signs sessions, CSRF tokens and email action links; keys the client-IP hash.
-# Must be set outside this file (instance/config.py or CORRECTIONS_SECRET_KEY).
+# Signs sessions, CSRF tokens and email links; keys the client-IP hash.
+# Must be set outside this file (instance/config.py or CORRECTIONS_SECRET_KEY). Outside debug
+# and testing the app refuses to start with a key shorter than 32 bytes or one published in
+# this repository. Make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'
 SECRET_KEY = None
 
 # None means SQLite in the instance folder (instance/corrections.sqlite3, WAL).
@@ -28,8 +30,25 @@ MAIL_TIMEOUT = 10
 # Rate limits (Flask-Limiter). Use "redis://host:6379" when several processes serve the app.
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
-# Suggestions one client may send; the form and the JSON intake share it.
+# Suggestions one client may send; the form and the JSON intake share it. A client is an IPv4
+# address or an IPv6 /64 network, for this and every other limit.
 INTAKE_RATE_LIMIT = "10 per minute;100 per day"
+# Suggestions one site may receive from all clients together (stored ones; 429 beyond).
+INTAKE_SITE_RATE_LIMIT = "60 per minute;5000 per day"
+# Emails to a site's editors about new requests (immediate mail), per site. Beyond it, new
+# requests wait and come in one digest a limit's period after the first that waited.
+NOTIFY_RATE_LIMIT = "20 per hour"
+# Emails asking a reader to confirm their address: per address, and per client.
+CONFIRM_EMAIL_RATE_LIMIT = "3 per day"
+CONFIRM_EMAIL_CLIENT_RATE_LIMIT = "10 per day"
+
+# Spam guards. A suggestion sent sooner than this after the HTML form was shown (seconds), or
+# with the widget's elapsed_ms below this (milliseconds; clients that do not send elapsed_ms
+# are not timed), is answered as usual but not stored, and counted, as is a filled honeypot.
+FORM_MIN_SECONDS = 3
+API_MIN_ELAPSED_MS = 1500
+# Links (http://, https://, www.) a reader's comment may contain; more is refused (422).
+COMMENT_MAX_LINKS = 3
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
 PROXY_FIX_X_FOR = 0
@@ -66,6 +85,8 @@ MAIL_POLL_SECONDS = 5
 
 # How long one-click action links in editors' emails stay valid (seconds; 7 days).
 ACTION_TOKEN_MAX_AGE = 7 * 24 * 3600
+# How long the link that confirms a reader's address stays valid (seconds; 7 days).
+READER_CONFIRM_MAX_AGE = 7 * 24 * 3600
 # CA bundle (PEM) that signs the SMTP server's certificate, when it is not a public CA.
 # With MAIL_USE_TLS or MAIL_USE_SSL the certificate and host name are always checked.
 MAIL_TLS_CA_FILE = None
@@ -84,3 +105,8 @@ PASSWORD_RESET_RATE_LIMIT = "5 per hour"
 # How long emailed links stay valid (seconds): password reset, and the invitation to a new editor.
 PASSWORD_RESET_MAX_AGE = 60 * 60
 EDITOR_INVITE_MAX_AGE = 7 * 24 * 60 * 60
+
+# Privacy: `flask --app corrections privacy purge` removes readers' names, emails, user agents
+# and client hashes from submissions of closed requests, and the bodies of delivered emails,
+# older than this many days (also the default of its --older-than).
+RETENTION_DAYS = 365

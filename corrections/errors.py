@@ -30,6 +30,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def problem(status: int, code: str, message: str):
+    """A refusal in the shape the client expects: the JSON error under /api/, a page elsewhere."""
+    if _wants_json():
+        return json_error(status, code, message)
+    return render_template("error.html", status=status, message=message), status
+
+
 def _http_error(error: HTTPException):
     status = error.code or 500
     if isinstance(error, CSRFError):
@@ -49,7 +56,10 @@ def _http_error(error: HTTPException):
 
 
 def _intake_error(error: IntakeError):
-    return json_error(error.status, error.code, error.message, error.fields)
+    response, status = json_error(error.status, error.code, error.message, error.fields)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, status
 
 
 def _internal_error(error: Exception):

@@ -2,7 +2,6 @@
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -10,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .clients import client_key
 
 
 class Base(DeclarativeBase):
@@ -33,5 +34,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address)
+# Every limit keys a client the same way: IPv4 address, or IPv6 /64 (clients.client_key).
+limiter = Limiter(key_func=client_key)
 babel = Babel()

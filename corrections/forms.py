@@ -42,6 +42,9 @@ class SuggestionForm(FlaskForm):
     notify = BooleanField("Email me the outcome")
     # The honeypot: hidden from people, tempting to bots.
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    #: When the form was shown, signed (intake.form_started): a form sent sooner than
+    #: FORM_MIN_SECONDS after is a bot's.
+    started = HiddenField()
 
     def as_intake(self) -> dict:
         """The form's data in the shape of the JSON intake request."""

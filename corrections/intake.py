@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
+import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import Request, current_app
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import notifications
+from . import addresses, clients, notifications, spam
 from .extensions import db
 from .models import (
     OPEN_STATES,
@@ -29,6 +29,7 @@ from .models import (
     Submission,
     utcnow,
 )
+from .text import clean_header, clean_title, strip_xml_invalid, unstorable
 from .urls import MAX_URL_LENGTH, URLError, normalise_url, origin_of
 
 #: Field limits in characters, after normalisation. Forms render them as maxlength.
@@ -49,14 +50,18 @@ _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2
 # C0 and C1 controls except tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+#: The most `elapsed_ms` may say (a day); more is not a number a dialog produces.
+MAX_ELAPSED_MS = 24 * 3600 * 1000
 
 
 class IntakeError(Exception):
     """A suggestion that cannot be accepted, with the HTTP status and a reader-facing message."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                 retry_after: int | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,10 @@ class Suggestion:
     name: str
     email: str
     notify: bool
+    #: The honeypot field was filled in: people never see it.
+    trap_filled: bool = False
+    #: How long the dialog or form was open before sending, when known.
+    elapsed_ms: int | None = None
 
 
 class _Rules:
@@ -94,10 +103,12 @@ class _Rules:
         if not isinstance(value, str):
             self.errors[name] = "This must be text."
             return ""
-        if "\x00" in value:
-            self.errors[name] = "This contains a NUL character, which is not allowed."
+        problem = unstorable(value)
+        if problem:
+            self.errors[name] = problem
             return ""
-        value = _CONTROL.sub("", unicodedata.normalize("NFC", value.replace("\r\n", "\n")))
+        value = strip_xml_invalid(
+            _CONTROL.sub("", unicodedata.normalize("NFC", value.replace("\r\n", "\n"))))
         if not multiline:
             value = " ".join(value.split())
         elif not keep_spacing:
@@ -113,13 +124,13 @@ class _Rules:
 
 
 def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
-    """Check a suggestion against DESIGN.md's intake rules; raise IntakeError on the first kind of failure."""
+    """Check a suggestion against the intake's rules; raise IntakeError on the first kind of failure."""
     if not isinstance(data, Mapping):
         raise IntakeError(400, "malformed", "The request body must be a JSON object.")
     rules = _Rules(data)
-
-    if data.get("website") not in (None, ""):  # the honeypot: people never see this field
-        rules.errors["website"] = "This field must be left empty."
+    # The honeypot: people never see this field. Filled in, the suggestion is refused
+    # silently after the checks (receive), so a bot learns nothing from the answer.
+    trap_filled = data.get("website") not in (None, "")
 
     site = None
     site_key = rules.text("site", required=True)
@@ -146,6 +157,8 @@ def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
             rules.errors["url"] = str(error)
 
     title = rules.text("title")
+    if site is not None:
+        title = clean_title(title, site.name)
 
     quote = data.get("quote")
     exact = prefix = suffix = ""
@@ -172,6 +185,11 @@ def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
 
     proposed = rules.text("suggestion", multiline=True)
     comment = rules.text("comment", multiline=True)
+    link_limit = current_app.config["COMMENT_MAX_LINKS"]
+    if comment and spam.count_links(comment) > link_limit:
+        rules.errors["comment"] = (f"A comment may contain at most {link_limit} links. "
+                                   "Remove some and send it again." if link_limit else
+                                   "A comment may not contain links. Remove them and send it again.")
     name = rules.text("name")
 
     email = ""
@@ -182,9 +200,9 @@ def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
         email = rules.text("email")
     if email:
         try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            rules.errors["email"] = "This is not a valid email address."
+            email = addresses.normalise(email)
+        except addresses.AddressError as problem:
+            rules.errors["email"] = str(problem)
             email = ""
 
     notify = data.get("notify", False)
@@ -195,11 +213,17 @@ def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
     elif notify and not email and "email" not in rules.errors:
         rules.errors["email"] = "Give an email address to hear the outcome."
 
+    elapsed_ms = data.get("elapsed_ms")
+    if elapsed_ms is not None and (not isinstance(elapsed_ms, int) or isinstance(elapsed_ms, bool)
+                                   or not 0 <= elapsed_ms <= MAX_ELAPSED_MS):
+        rules.errors["elapsed_ms"] = "This must be a whole number of milliseconds, zero or more."
+
     if rules.errors:
         raise IntakeError(422, "invalid", "Some fields need attention.", rules.errors)
     return Suggestion(site=site, url=normalised_url, submitted_url=url, title=title, exact=exact,
                       prefix=prefix, suffix=suffix, position=position, kind=kind,
-                      proposed=proposed, comment=comment, name=name, email=email, notify=notify)
+                      proposed=proposed, comment=comment, name=name, email=email, notify=notify,
+                      trap_filled=trap_filled, elapsed_ms=elapsed_ms)
 
 
 def _position(value: Any, errors: dict[str, str]) -> tuple[int, int] | None:
@@ -229,10 +253,106 @@ class Client:
     user_agent: str = ""
 
 
-def client_hash(ip: str) -> str:
-    """A keyed hash of the client IP: groups a client's reports without storing the address."""
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"client-ip", hashlib.sha256).digest()
-    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
+#: Characters of the User-Agent header kept with a submission.
+USER_AGENT_LIMIT = 500
+FORM_STARTED_SALT = "corrections.form-started"
+THANKS_SALT = "corrections.thanks"
+
+
+def client_of(request: Request) -> Client:
+    return Client(ip=request.remote_addr or "", user_agent=request.user_agent.string)
+
+
+def _signer(salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def form_started() -> str:
+    """The HTML form's hidden, signed time of showing."""
+    return _signer(FORM_STARTED_SALT).dumps(int(time.time() * 1000))
+
+
+def form_elapsed_ms(token: str | None) -> int | None:
+    """Milliseconds since the form carrying `token` was shown; None when the token is missing
+    or not ours (a bot's form, treated as sent at once)."""
+    try:
+        shown = _signer(FORM_STARTED_SALT).loads(token or "")
+    except BadData:
+        return None
+    if not isinstance(shown, int) or isinstance(shown, bool):
+        return None
+    return min(max(0, int(time.time() * 1000) - shown), MAX_ELAPSED_MS)
+
+
+@dataclass(frozen=True)
+class Thanked:
+    site: Site
+    reference: str
+    notify: bool
+
+
+def thanks_token(receipt: Receipt) -> str:
+    """What the thank-you page shows, signed into its address: a refused suggestion's page
+    is the same as any other's, and nothing about a reader is looked up by reference."""
+    return _signer(THANKS_SALT).dumps([receipt.site.id, receipt.reference, receipt.notify])
+
+
+def read_thanks_token(token: str) -> Thanked | None:
+    try:
+        site_id, reference, notify = _signer(THANKS_SALT).loads(token)
+    except (BadData, TypeError, ValueError):
+        return None
+    site = db.session.get(Site, site_id) if isinstance(site_id, int) else None
+    if site is None or not isinstance(reference, str):
+        return None
+    return Thanked(site=site, reference=reference, notify=bool(notify))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the reader is told. A suggestion refused by a spam guard gets a receipt of the
+    same shape (a plausible id and reference) and `submission` None: nothing was stored."""
+    id: int
+    reference: str
+    site: Site
+    notify: bool
+    submission: Submission | None = None
+
+
+def receive(data: Any, *, client: Client, min_elapsed_ms: int, origin: str | None = None) -> Receipt:
+    """The intake, whichever way a suggestion came: check it, apply the spam guards and the
+    site's rate limit, store it.
+
+    Refused by a spam guard (honeypot, sent faster than `min_elapsed_ms`, block list), it is
+    counted per reason and answered like any other, so a bot learns nothing.
+    """
+    suggestion = parse_suggestion(data, origin=origin)
+    hashed = clients.client_hash(client.ip)
+    reason, entry = None, None
+    if suggestion.trap_filled:
+        reason = spam.HONEYPOT
+    elif suggestion.elapsed_ms is not None and suggestion.elapsed_ms < min_elapsed_ms:
+        reason = spam.TOO_FAST
+    else:
+        entry = spam.blocking_entry(suggestion, hashed)
+        reason = spam.BLOCKED if entry is not None else None
+    if reason is not None:
+        spam.count_refusal(suggestion.site, reason, entry)
+        return Receipt(id=_plausible_id(), reference=_new_reference(), site=suggestion.site,
+                       notify=suggestion.notify)
+    wait = clients.over_limit(current_app.config["INTAKE_SITE_RATE_LIMIT"], "intake-site",
+                              suggestion.site.key)
+    if wait is not None:
+        raise IntakeError(429, "rate_limited", "This site is receiving too many suggestions "
+                          "right now. Please try again later.", retry_after=wait)
+    submission = submit(suggestion, client)
+    return Receipt(id=submission.id, reference=submission.reference, site=suggestion.site,
+                   notify=submission.notify, submission=submission)
+
+
+def _plausible_id() -> int:
+    """An id like the next submission's would be."""
+    return (db.session.scalar(sa.select(sa.func.max(Submission.id))) or 0) + 1
 
 
 def submit(suggestion: Suggestion, client: Client) -> Submission:
@@ -261,11 +381,13 @@ def submit(suggestion: Suggestion, client: Client) -> Submission:
     submission = Submission(
         request=request, reference=_new_reference(), article_url=suggestion.submitted_url,
         comment=suggestion.comment, name=suggestion.name, email=suggestion.email,
-        notify=suggestion.notify, client_hash=client_hash(client.ip),
-        user_agent=client.user_agent[:500], created_at=now)
+        notify=suggestion.notify, client_hash=clients.client_hash(client.ip),
+        user_agent=clean_header(client.user_agent, USER_AGENT_LIMIT), created_at=now)
     db.session.add(submission)
     if is_new:
         notifications.new_request(request, submission)
+    if submission.notify and submission.email:
+        notifications.reader_asked_for_outcome(submission, client_key=clients.client_key(client.ip))
     db.session.commit()
     return submission
 
@@ -280,14 +402,13 @@ def _lock_article(suggestion: Suggestion) -> Article:
     url_hash = hashlib.sha256(suggestion.url.encode()).hexdigest()
     match = (Article.site_id == suggestion.site.id) & (Article.url_hash == url_hash)
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The title is the reader's only for an article not seen before; after that it belongs to
+    # the newsroom (editors change it on the request's page), so no reader can rewrite it.
     db.session.execute(
         insert(Article).values(site_id=suggestion.site.id, url=suggestion.url, url_hash=url_hash,
                                title=suggestion.title, created_at=now, last_submission_at=now)
         .on_conflict_do_nothing(index_elements=["site_id", "url_hash"]))
-    changes = {"last_submission_at": now}
-    if suggestion.title:
-        changes["title"] = suggestion.title
-    db.session.execute(sa.update(Article).where(match).values(**changes),
+    db.session.execute(sa.update(Article).where(match).values(last_submission_at=now),
                        execution_options={"synchronize_session": False})
     return db.session.scalars(sa.select(Article).where(match)
                               .execution_options(populate_existing=True)).one()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -79,6 +79,9 @@ class Site(db.Model):
     notify_mode: Mapped[NotifyMode] = mapped_column(str_enum(NotifyMode, "notify_mode"),
                                                     default=NotifyMode.IMMEDIATE)
     last_digest_at: Mapped[datetime | None]
+    #: When a new request was first left out of immediate mail because NOTIFY_RATE_LIMIT was
+    #: reached; the held requests go out in one digest a limit's period later.
+    notify_held_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def allows_origin(self, origin: str) -> bool:
@@ -173,7 +176,8 @@ class Submission(db.Model):
     article_url: Mapped[str] = mapped_column(sa.Text)
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     name: Mapped[str] = mapped_column(sa.String(200), default="")
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    #: In the normal form of corrections.addresses (lower case, ASCII domain).
+    email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
     #: The reader consented to hear the outcome at `email`.
     notify: Mapped[bool] = mapped_column(default=False)
     #: Keyed hash of the client IP; the raw address is never stored.
@@ -225,6 +229,52 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
 
     request: Mapped[CorrectionRequest | None] = relationship()
+
+
+class EditorSession(db.Model):
+    """A signed-in session, known to the server: signing out deletes it, so a copy of the
+    cookie stops working. Only a hash of the cookie's token is kept."""
+    __tablename__ = "editor_session"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    editor_id: Mapped[int] = mapped_column(sa.ForeignKey("editor.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BlockKind(enum.StrEnum):
+    CLIENT = "client"    # the keyed hash of a client's address (IPv4, or IPv6 /64)
+    EMAIL = "email"
+    DOMAIN = "domain"    # an email domain and its subdomains
+    PHRASE = "phrase"    # a word or phrase in what the reader wrote
+
+
+class BlockEntry(db.Model):
+    """Suggestions matching an entry are refused at intake, silently; `hits` counts them."""
+    __tablename__ = "block_entry"
+    __table_args__ = (sa.UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[BlockKind] = mapped_column(str_enum(BlockKind, "block_kind"))
+    #: Normalised: a client hash, an address, a domain (ASCII form), or a case-folded phrase.
+    value: Mapped[str] = mapped_column(sa.String(254))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    hits: Mapped[int] = mapped_column(default=0)
+    last_hit_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("editor.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[Editor | None] = relationship()
+
+
+class RefusalCount(db.Model):
+    """Suggestions refused by the spam guards, per site, day and reason: nothing is dropped
+    without a count."""
+    __tablename__ = "refusal_count"
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    refusals: Mapped[int] = mapped_column(default=0)
 
 
 class QueueCount(db.Model):

@@ -3,19 +3,22 @@
 Editors: each address in the site's `notify_emails` gets its own message. Addresses that
 belong to active editor accounts get signed one-click action links (a link must name the
 editor who acts); other addresses get the same message without them, with a link to the
-request's page. Readers hear the outcome only if they asked to, once per outcome, in the
-site's language, and never after unsubscribing from that site.
+request's page. Past NOTIFY_RATE_LIMIT new requests per site, the rest wait for one digest
+(mail.digests). Readers hear the outcome only if they asked to, at an address they confirmed
+for that site (mail.readers), once per outcome, in the site's language, and never after
+unsubscribing from that site.
 """
 import sqlalchemy as sa
 from flask import current_app
 
-from . import outbox
+from . import clients, outbox
 from .extensions import db
-from .mail import links
+from .mail import links, readers
 from .models import (
     CorrectionRequest,
     NotifyMode,
     OutboxMessage,
+    Site,
     State,
     Submission,
     utcnow,
@@ -50,6 +53,13 @@ def new_request(request: CorrectionRequest, submission: Submission) -> None:
     site = request.site
     if site.notify_mode is not NotifyMode.IMMEDIATE or not site.notify_emails:
         return
+    if clients.over_limit(current_app.config["NOTIFY_RATE_LIMIT"], "notify", str(site.id)):
+        # Left for a digest (notified_at stays empty), due a limit's period from the first.
+        db.session.execute(sa.update(Site).where(Site.id == site.id,
+                                                 Site.notify_held_since.is_(None))
+                           .values(notify_held_since=utcnow()),
+                           execution_options={"synchronize_session": False})
+        return
     addresses = unique_addresses(site.notify_emails)
     editors = links.editors_by_address(addresses)
     for address in addresses:
@@ -59,6 +69,40 @@ def new_request(request: CorrectionRequest, submission: Submission) -> None:
             context={**editor_context(request, editors.get(address.lower())), "site": site,
                      "submission": submission, "link_days": link_days()})
     request.notified_at = utcnow()
+
+
+def reader_asked_for_outcome(submission: Submission, *, client_key: str) -> None:
+    """A reader asked to hear the outcome: ask them to confirm the address first, unless
+    they did for this site before."""
+    readers.ask_to_confirm(submission, client_key=client_key)
+
+
+def address_confirmed(address) -> None:
+    """Tell a reader who just confirmed `address` the outcomes already decided for what they
+    reported, as they would have heard had they confirmed sooner."""
+    submissions = db.session.scalars(
+        sa.select(Submission).join(CorrectionRequest)
+        .where(CorrectionRequest.site_id == address.site_id, Submission.email == address.email,
+               Submission.notify.is_(True))
+        .order_by(Submission.id)).all()
+    decided: dict[int, tuple[CorrectionRequest, list[Submission]]] = {}
+    for submission in submissions:
+        request = _deciding_request(submission.request)
+        if request is not None:
+            decided.setdefault(request.id, (request, []))[1].append(submission)
+    for request, theirs in decided.values():
+        _tell_readers(request, None, theirs)
+
+
+def _deciding_request(request: CorrectionRequest) -> CorrectionRequest | None:
+    """The request whose outcome a report's reader hears: its own, or that of the request
+    it was marked a duplicate of; None while undecided."""
+    seen = set()
+    while request.state is State.DUPLICATE and request.duplicate_of is not None \
+            and request.id not in seen:
+        seen.add(request.id)
+        request = request.duplicate_of
+    return request if request.state in READER_OUTCOMES else None
 
 
 def request_changed(request: CorrectionRequest, event) -> None:
@@ -90,7 +134,7 @@ def _submissions_behind(request: CorrectionRequest) -> list[Submission]:
 
 
 def _tell_readers(request: CorrectionRequest, event, submissions: list[Submission]) -> None:
-    """One email per consenting address about the decided `request`, never twice."""
+    """One email per consenting, confirmed address about the decided `request`, never twice."""
     kind = READER_OUTCOMES[request.state]
     site = request.site
     told = {address.lower() for address in db.session.scalars(
@@ -100,10 +144,13 @@ def _tell_readers(request: CorrectionRequest, event, submissions: list[Submissio
         address = submission.email.lower()
         if not (submission.notify and submission.email) or address in told:
             continue
+        confirmed = readers.confirmed_address(site, address)
+        if confirmed is None:
+            continue  # told once confirmed (address_confirmed), if ever
         told.add(address)
         if links.is_unsubscribed(site, address):
             continue
-        token = links.unsubscribe_token(site, address)
+        token = confirmed.token
         one_click = public_url_for("mail.unsubscribe_one_click", token=token)
         outbox.enqueue(
             kind=kind, recipient=submission.email, request=request,

@@ -144,7 +144,8 @@ def _duplicate_target(request: CorrectionRequest, target_id: int | None) -> Corr
 
 
 def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *,
-                   editor: Editor | None, details: Details = Details()) -> list[Event]:
+                   editor: Editor | None, details: Details = Details(),
+                   commit: bool = True) -> list[Event]:
     """Apply one action to several requests, each at the version the editor saw: all or none.
 
     Every request goes through transition(); if any is refused, every change is rolled back
@@ -164,5 +165,6 @@ def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *
         except QueueError as error:
             db.session.rollback()
             raise type(error)(f"Nothing was changed. #{request_id}: {error.message}") from error
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return events

@@ -7,6 +7,7 @@ import difflib
 import enum
 import io
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import quote
@@ -14,10 +15,11 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import queue
+from . import queue, spam
 from .extensions import db
 from .models import (
     OPEN_STATES,
+    Article,
     CorrectionRequest,
     Editor,
     Event,
@@ -27,8 +29,10 @@ from .models import (
     Site,
     State,
     Submission,
+    utcnow,
 )
-from .queue import Action, Details, MissingDetail
+from .queue import Action, Details, MissingDetail, StaleVersion
+from .text import is_number, strip_xml_invalid, unstorable
 
 PAGE_SIZE = 50
 #: Counts that need a scan (filters beyond site) stop here and show as "1000+".
@@ -111,8 +115,8 @@ def _int_arg(args: Mapping[str, str], name: str, label: str) -> int | None:
     value = args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 18:
-        raise BadFilter(f"The {label} in this address is not a number.")
+    if not is_number(value):
+        raise BadFilter(f"The {label} in this address is not a valid number.")
     return int(value)
 
 
@@ -124,7 +128,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     if kind and kind not in {k.value for k in Kind}:
         raise BadFilter("There is no such kind to filter by.")
     assignee = args.get("assignee", "").strip()
-    if assignee not in ("", "me", "none") and not (assignee.isdigit() and len(assignee) <= 18):
+    if assignee not in ("", "me", "none") and not is_number(assignee):
         raise BadFilter("The assignee filter must be “me”, “none” or an editor.")
     sort = args.get("sort", "").strip() or Sort.NEWEST.value
     if sort not in {s.value for s in Sort}:
@@ -222,7 +226,7 @@ class Cursor:
     def parse(cls, token: str, sort: Sort) -> Cursor:
         parts = token.split(".")
         expected = 2 if sort is Sort.REPORTS else 1
-        if len(parts) != expected or not all(p.isdigit() and len(p) <= 18 for p in parts):
+        if len(parts) != expected or not all(is_number(p) for p in parts):
             raise BadFilter("This page link is not valid. Go back to the first page.")
         numbers = [int(p) for p in parts]
         return cls(numbers[-1], numbers[0] if sort is Sort.REPORTS else None)
@@ -480,9 +484,12 @@ class ActionInput:
     publication_type: str = ""
     public_note: str = ""
     same_client: bool = False
+    #: With spam: put the sender's network, or email address, on the block list.
+    block_client: bool = False
+    block_email: bool = False
 
 
-NOTE_LIMIT, PUBLIC_NOTE_LIMIT = 2000, 5000
+NOTE_LIMIT, PUBLIC_NOTE_LIMIT, TITLE_LIMIT = 2000, 5000, 300
 
 
 def _details(action: Action, given: ActionInput) -> Details:
@@ -493,13 +500,13 @@ def _details(action: Action, given: ActionInput) -> Details:
     details = Details(note=given.note, public_note=given.public_note)
     if action is Action.ASSIGN and given.assignee:
         editor = (db.session.get(Editor, int(given.assignee))
-                  if given.assignee.isdigit() and len(given.assignee) <= 18 else None)
+                  if is_number(given.assignee) else None)
         if editor is None or not editor.active:
             raise MissingDetail("Choose an active editor to assign this request to.")
         details = replace(details, assignee=editor)
     if action is Action.DUPLICATE:
         number = given.duplicate_of.strip().lstrip("#")
-        if not number.isdigit() or len(number) > 18:
+        if not is_number(number):
             raise MissingDetail("Give the number of the request this one duplicates, like 123.")
         details = replace(details, duplicate_of_id=int(number))
     if action is Action.PUBLISH and given.publication_type:
@@ -512,13 +519,51 @@ def _details(action: Action, given: ActionInput) -> Details:
 
 def act(item: CorrectionRequest, action: Action, *, editor: Editor, version: int,
         given: ActionInput) -> list[Event]:
-    """Apply an editor's action to one request (and, for spam, optionally to its sender's others)."""
+    """Apply an editor's action to one request (and, for spam, optionally to its sender's
+    others, and the block list), in one transaction."""
     details = _details(action, given)
     if action is Action.SPAM and given.same_client:
         others = open_requests_from_same_clients(item)
-        return queue.transition_all([(item, version)] + [(o, o.version) for o in others], action,
-                                    editor=editor, details=details)
-    return [queue.transition(item, action, editor=editor, version=version, details=details)]
+        events = queue.transition_all([(item, version)] + [(o, o.version) for o in others],
+                                      action, editor=editor, details=details, commit=False)
+    else:
+        events = [queue.transition(item, action, editor=editor, version=version,
+                                   details=details, commit=False)]
+    if action is Action.SPAM and (given.block_client or given.block_email):
+        spam.block_senders(item.id, block_clients=given.block_client,
+                           block_emails=given.block_email, by=editor)
+    db.session.commit()
+    return events
+
+
+def retitle(item: CorrectionRequest, title: str, *, shown: str, editor: Editor) -> Event | None:
+    """Give the request's article the title `title`, if it still has the title the editor
+    saw (`shown`); audited on this request. None when the title is unchanged."""
+    problem = unstorable(title)
+    if problem:
+        raise MissingDetail(problem)
+    new = " ".join(strip_xml_invalid(unicodedata.normalize("NFC", title)).split())
+    if not new:
+        raise MissingDetail("Give the article a title.")
+    if len(new) > TITLE_LIMIT:
+        raise MissingDetail(f"Keep the title to {TITLE_LIMIT} characters or fewer.")
+    old = item.article.title
+    if new == old:
+        return None
+    # Compare-and-set, as for actions: of two editors renaming at once, the second is told.
+    changed = db.session.execute(
+        sa.update(Article).where(Article.id == item.article_id, Article.title == shown)
+        .values(title=new), execution_options={"synchronize_session": False}).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise StaleVersion("Someone else changed this title while you were looking at it. "
+                           "Here is what it is now.")
+    event = Event(request=item, editor=editor, action="retitle", from_state=item.state,
+                  to_state=item.state, note=f"Title changed from “{old}” to “{new}”.",
+                  created_at=utcnow())
+    db.session.add(event)
+    db.session.commit()
+    return event
 
 
 def parse_selection(values: list[str]) -> list[tuple[int, int]]:
@@ -526,7 +571,7 @@ def parse_selection(values: list[str]) -> list[tuple[int, int]]:
     selection = []
     for value in values:
         number, _, version = value.partition(":")
-        if not (number.isdigit() and version.isdigit() and len(number) <= 18 and len(version) <= 18):
+        if not (is_number(number) and is_number(version)):
             raise MissingDetail("The selection could not be understood. Reload the page and try again.")
         selection.append((int(number), int(version)))
     return selection

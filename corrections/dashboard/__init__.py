@@ -7,6 +7,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 ADMIN_NAV = [
     ("sites", "dashboard.sites", "Sites"),
     ("editors", "dashboard.editors", "Editors"),
+    ("spam", "dashboard.spam_guards", "Spam"),
     ("outbox", "outbox.index", "Outbox"),
 ]
 

@@ -11,6 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from .. import spam
 from ..forms import choices
 from ..models import NotifyMode, Role
 from ..queue import Action
@@ -19,6 +20,7 @@ from ..triage import (
     NOTE_LIMIT,
     PUBLIC_NOTE_LIMIT,
     PUBLICATION_LABELS,
+    TITLE_LIMIT,
     ActionInput,
 )
 
@@ -27,6 +29,9 @@ ACTION_LABELS = {
     Action.REJECT: "Reject", Action.SPAM: "Mark as spam", Action.DUPLICATE: "Mark as duplicate",
     Action.PUBLISH: "Publish", Action.REOPEN: "Reopen",
 }
+#: What the audit trail calls each kind of event.
+EVENT_LABELS = {"created": "Reported", "retitle": "Changed the title",
+                **{action.value: label for action, label in ACTION_LABELS.items()}}
 
 
 class ActionForm(FlaskForm):
@@ -44,13 +49,31 @@ class ActionForm(FlaskForm):
                                   validate_choice=False)
     public_note = TextAreaField("Public note", render_kw={"maxlength": PUBLIC_NOTE_LIMIT, "rows": 4})
     same_client = BooleanField("Also mark every open request from the same sender as spam")
+    block_client = BooleanField("Block the sender’s network: refuse its next suggestions")
+    block_email = BooleanField("Block the sender’s email address")
 
     def as_input(self) -> ActionInput:
         return ActionInput(note=self.note.data or "", assignee=self.assignee.data or "",
                            duplicate_of=self.duplicate_of.data or "",
                            publication_type=self.publication_type.data or "",
                            public_note=self.public_note.data or "",
-                           same_client=bool(self.same_client.data))
+                           same_client=bool(self.same_client.data),
+                           block_client=bool(self.block_client.data),
+                           block_email=bool(self.block_email.data))
+
+
+class TitleForm(FlaskForm):
+    """The article's title, as editors confirm or change it."""
+    title = StringField("Article title", render_kw={"maxlength": TITLE_LIMIT, "autocomplete": "off"})
+    #: The title the editor saw, so a change made meanwhile by someone else is not overwritten.
+    shown = HiddenField()
+
+
+class BlockForm(FlaskForm):
+    kind = SelectField("Block", validate_choice=False, choices=choices(
+        (kind.value, label) for kind, label in spam.KIND_LABELS.items()))
+    value = StringField("Value", render_kw={"maxlength": 254, "autocomplete": "off"})
+    note = StringField("Note (optional)", render_kw={"maxlength": 200, "autocomplete": "off"})
 
 
 class BulkForm(FlaskForm):

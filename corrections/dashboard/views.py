@@ -17,20 +17,24 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import admin, triage
+from .. import admin, spam, triage
 from ..extensions import db
 from ..forms import choices
-from ..models import Editor, Site, utcnow
+from ..models import BlockEntry, Editor, Site, utcnow
 from ..queue import Action, MissingDetail, QueueError, StaleVersion, allowed_actions
+from ..text import is_number
 from . import bp
 from .forms import (
     ACTION_LABELS,
+    EVENT_LABELS,
     ROLE_CHOICES,
     ActionForm,
+    BlockForm,
     BulkForm,
     InviteForm,
     RoleForm,
     SiteForm,
+    TitleForm,
 )
 
 
@@ -57,7 +61,8 @@ def _editor() -> Editor:
 @bp.app_context_processor
 def _labels():
     return {"STATE_LABELS": triage.STATE_LABELS, "KIND_NAMES": triage.KIND_NAMES,
-            "ACTION_LABELS": ACTION_LABELS, "PUBLICATION_LABELS": triage.PUBLICATION_LABELS}
+            "ACTION_LABELS": ACTION_LABELS, "EVENT_LABELS": EVENT_LABELS,
+            "PUBLICATION_LABELS": triage.PUBLICATION_LABELS}
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -132,7 +137,7 @@ ACTION_ORDER = (Action.ACCEPT, Action.PUBLISH, Action.CLAIM, Action.REOPEN, Acti
 
 
 def _render_request(item, *, status=200, error=None, failed_action=None, failed_form=None,
-                    seen=None):
+                    seen=None, title_form=None, title_error=None):
     """The request's page; after a refused action, the editor's typing is kept in its form."""
     editors = triage.active_editors()
     forms = {}
@@ -149,8 +154,14 @@ def _render_request(item, *, status=200, error=None, failed_action=None, failed_
             form.publication_type.data = ("clarification" if item.kind.value == "clarification"
                                           else "correction")
         forms[action] = form
+    if title_form is None:
+        title_form = TitleForm(formdata=None)
+        title_form.title.data = item.article.title
+    title_form.shown.data = item.article.title
     return render_template(
         "dashboard/request.html", item=item, forms=forms, error=error, seen=seen,
+        title_form=title_form, title_error=title_error,
+        senders=spam.senders_of(item.id) if Action.SPAM in forms else None,
         diff=triage.word_diff(item.quote_exact, item.proposed) if item.proposed else None,
         article_link=triage.safe_link(triage.text_fragment_url(
             item.article.url, item.quote_exact, item.quote_prefix, item.quote_suffix)),
@@ -173,8 +184,8 @@ def act(request_id: int, action_name: str):
     form = ActionForm(prefix=action.value)
     form.validate_on_submit()  # binds the data; CSRF was checked before the view
     version = form.version.data or ""
-    seen = int(form.seen.data) if (form.seen.data or "").isdigit() else None
-    if not version.isdigit() or len(version) > 18:
+    seen = int(form.seen.data) if is_number(form.seen.data) else None
+    if not is_number(version):
         return _render_request(item, status=400, error="The form was incomplete. Reload the page "
                                "and try again.")
     try:
@@ -194,6 +205,61 @@ def act(request_id: int, action_name: str):
     flash(f"{ACTION_LABELS[action]}: done." + (f" {others} other request{'s' if others != 1 else ''} "
           "from the same sender marked as spam too." if others else ""), "success")
     return redirect(url_for(".request_detail", request_id=request_id), 303)
+
+
+@bp.post("/requests/<int:request_id>/title")
+def retitle(request_id: int):
+    item = triage.get_request(request_id) or abort(404)
+    form = TitleForm()
+    form.validate_on_submit()  # binds the data; CSRF was checked before the view
+    try:
+        event = triage.retitle(item, form.title.data or "", shown=form.shown.data or "",
+                               editor=_editor())
+    except QueueError as problem:
+        item = triage.get_request(request_id)
+        return _render_request(item, status=problem.status, title_form=form,
+                               title_error=problem.message)
+    flash("Saved the title." if event else "The title is unchanged.", "success")
+    return redirect(url_for(".request_detail", request_id=request_id), 303)
+
+
+# --- admin: the block list and what the spam guards refused --------------------------------
+
+def _render_spam(form=None, *, error=None, status=200):
+    return render_template("dashboard/spam.html", entries=spam.entries(),
+                           form=form or BlockForm(formdata=None), error=error,
+                           refusals=spam.refusal_summary(), days=spam.SUMMARY_DAYS,
+                           kind_labels=spam.KIND_LABELS, reason_labels=spam.REASON_LABELS), status
+
+
+@bp.get("/spam")
+@admin_required
+def spam_guards():
+    return _render_spam()
+
+
+@bp.post("/spam/entries")
+@admin_required
+def add_block():
+    form = BlockForm()
+    form.validate_on_submit()
+    try:
+        entry = spam.add_entry(form.kind.data or "", form.value.data or "", form.note.data or "",
+                               by=_editor())
+    except spam.BlockError as problem:
+        form[problem.field].errors = [problem.message]
+        return _render_spam(form, error="The entry was not added.", status=problem.status)
+    flash(f"Blocked: {spam.KIND_LABELS[entry.kind].lower()} “{entry.value}”.", "success")
+    return redirect(url_for(".spam_guards"), 303)
+
+
+@bp.post("/spam/entries/<int:entry_id>/delete")
+@admin_required
+def remove_block(entry_id: int):
+    entry = db.session.get(BlockEntry, entry_id) or abort(404)
+    spam.remove_entry(entry)
+    flash("Removed the entry from the block list.", "success")
+    return redirect(url_for(".spam_guards"), 303)
 
 
 # --- admin: sites ---------------------------------------------------------------------------
@@ -343,11 +409,4 @@ def age(moment) -> str:
 @bp.app_template_filter("when")
 def when(moment) -> str:
     return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
-
-
-@bp.after_request
-def _not_cached(response):
-    # Pages behind the sign-in show readers' addresses: keep them out of shared caches.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 

@@ -5,10 +5,16 @@ lists the site's requests that no editor has been told about yet (`notified_at` 
 nothing is listed twice and nothing is skipped, then stamps them. Of two workers, the one that
 moves `last_digest_at` forward (compare-and-set) writes the digest; the other moves on.
 A site that switches to immediate mail gets its last digest at once (`write_last_digest`).
+
+A site on immediate mail whose editors were sent NOTIFY_RATE_LIMIT messages already has its
+further new requests held back (`Site.notify_held_since`, set by notifications.new_request):
+they come in one digest a limit's period after the first was held.
 """
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from limits import parse_many
 
 from .. import notifications, outbox
 from ..extensions import db
@@ -20,15 +26,26 @@ PERIODS = {NotifyMode.HOURLY: timedelta(hours=1), NotifyMode.DAILY: timedelta(da
 MAX_LISTED = 50
 
 
+def hold_period() -> timedelta:
+    """How long new requests held back by NOTIFY_RATE_LIMIT wait for their digest: the
+    longest window of the limit, after which one-by-one mail is allowed again."""
+    return timedelta(seconds=max((item.get_expiry() for item
+                                  in parse_many(current_app.config["NOTIFY_RATE_LIMIT"])),
+                                 default=3600))
+
+
 def digest_due(site: Site, now: datetime) -> bool:
     period = PERIODS.get(site.notify_mode)
-    return period is not None and now >= (site.last_digest_at or site.created_at) + period
+    if period is None:
+        return site.notify_held_since is not None and now >= site.notify_held_since + hold_period()
+    return now >= (site.last_digest_at or site.created_at) + period
 
 
 def send_due_digests(now: datetime | None = None) -> int:
     """Write the digests that are due into the outbox; return how many sites had one."""
     now = now or utcnow()
-    sites = db.session.scalars(sa.select(Site).where(Site.notify_mode.in_(list(PERIODS)))
+    sites = db.session.scalars(sa.select(Site).where(sa.or_(Site.notify_mode.in_(list(PERIODS)),
+                                                            Site.notify_held_since.is_not(None)))
                                .order_by(Site.id)).all()
     written = 0
     for site in sites:
@@ -39,13 +56,17 @@ def send_due_digests(now: datetime | None = None) -> int:
     return written
 
 
+def _unchanged(column, previous):
+    return column.is_(None) if previous is None else column == previous
+
+
 def _claim_digest(site: Site, now: datetime) -> bool:
-    previous = site.last_digest_at
-    unchanged = (Site.last_digest_at.is_(None) if previous is None
-                 else Site.last_digest_at == previous)
-    result = db.session.execute(sa.update(Site).where(Site.id == site.id, unchanged)
-                                .values(last_digest_at=now),
-                                execution_options={"synchronize_session": False})
+    result = db.session.execute(
+        sa.update(Site).where(Site.id == site.id,
+                              _unchanged(Site.last_digest_at, site.last_digest_at),
+                              _unchanged(Site.notify_held_since, site.notify_held_since))
+        .values(last_digest_at=now, notify_held_since=None),
+        execution_options={"synchronize_session": False})
     if result.rowcount != 1:
         db.session.rollback()
         return False
@@ -58,6 +79,7 @@ def write_last_digest(site: Site, period: NotifyMode) -> int:
     now = utcnow()
     written = _write_digest(site, now, period)
     site.last_digest_at = now
+    site.notify_held_since = None
     return written
 
 

@@ -1,11 +1,12 @@
-"""What email needs to remember besides the outbox: used action links and unsubscribed readers."""
+"""What email needs to remember besides the outbox: used action links, readers' addresses and
+unsubscribed readers."""
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import utcnow
+from ..models import Site, utcnow
 
 
 class UsedActionToken(db.Model):
@@ -29,3 +30,24 @@ class MailUnsubscribe(db.Model):
     #: Lower-cased, so the check does not depend on how the reader typed it.
     email: Mapped[str] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReaderAddress(db.Model):
+    """A reader's address as one site knows it: outcome emails go only to confirmed ones.
+
+    `token` is random and opaque: confirmation and unsubscribe links name it, never the address.
+    """
+    __tablename__ = "reader_address"
+    __table_args__ = (sa.UniqueConstraint("site_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    #: In the normal form of corrections.addresses.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    confirmed_at: Mapped[datetime | None]
+    #: When the last confirmation email was written, if any.
+    confirmation_sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()

@@ -1,4 +1,5 @@
-"""Pages behind the links in emails: confirm a one-click action, unsubscribe from outcome emails.
+"""Pages behind the links in emails: confirm a one-click action, confirm a reader's address,
+unsubscribe from outcome emails.
 
 Opening a link (GET) never changes anything, so mail scanners and link previews are harmless;
 only the POST from the page acts.
@@ -9,7 +10,7 @@ from ..extensions import csrf
 from ..intake import KIND_LABELS
 from ..outbox import template_language
 from ..urls import public_url_for
-from . import links
+from . import links, readers
 from .forms import ButtonForm
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
@@ -52,6 +53,19 @@ def unsubscribe(token: str):
     except links.LinkError as error:
         return _problem(error)
     return _reader_page("unsubscribe", site, form=form, email=email)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_address(token: str):
+    form = ButtonForm()
+    try:
+        if form.validate_on_submit():
+            address = readers.confirm(token)
+            return _reader_page("confirmed", address.site)
+        address = readers.address_for_link(token)
+    except links.LinkError as error:
+        return _problem(error)
+    return _reader_page("confirm", address.site, form=form)
 
 
 def _reader_page(name: str, site, **context):

@@ -55,10 +55,9 @@ def create_suggestion():
     origin = request.headers.get("Origin")
     if origin == "null":
         return json_error(403, "origin_not_allowed", "This origin may not send suggestions.")
-    suggestion = intake.parse_suggestion(data, origin=origin)
-    submission = intake.submit(suggestion, intake.Client(
-        ip=request.remote_addr or "", user_agent=request.user_agent.string))
-    return {"id": submission.id, "reference": submission.reference, "status": "received"}, 201
+    receipt = intake.receive(data, origin=origin, client=intake.client_of(request),
+                             min_elapsed_ms=current_app.config["API_MIN_ELAPSED_MS"])
+    return {"id": receipt.id, "reference": receipt.reference, "status": "received"}, 201
 
 
 def _read_json():

@@ -1,5 +1,6 @@
 """Signing editors in and out, session timeouts, and choosing a password by emailed link."""
 import time
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,13 +15,13 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from .. import accounts
+from ..clients import client_key
 from ..extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -87,9 +88,11 @@ def _start_session(editor) -> None:
     session["signed_in_at"] = now
     session["seen_at"] = now
     session["password"] = accounts.password_fingerprint(editor)
+    session["sid"] = accounts.start_session(editor)
 
 
 def _end_session() -> None:
+    accounts.end_session(session.get("sid"))
     logout_user()
     session.clear()
 
@@ -108,6 +111,8 @@ def enforce_session_limits():
     elif (not current_user.is_authenticated
           or session.get("password") != accounts.password_fingerprint(current_user)):
         reason = "Your password was changed or your account closed. Sign in again."
+    elif not accounts.session_is_live(session.get("sid"), current_user.id):
+        reason = "This session has ended: it was signed out. Sign in again."
     else:
         if now - seen_at >= 60:  # write the cookie at most once a minute
             session["seen_at"] = now
@@ -123,7 +128,11 @@ def _failed(response) -> bool:
 
 
 def _account_key() -> str:
-    return "account:" + request.form.get("email", "").strip().lower()[:254]
+    """The account an attempt is for, in the form accounts are looked up by, so that another
+    spelling of the same address ("ED@ｅxample.org") meets the same limit."""
+    typed = request.form.get("email", "")[:1000]
+    return "account:" + (accounts.normalise_email(typed)
+                         or unicodedata.normalize("NFKC", typed).strip().casefold()[:254])
 
 
 def _login_account_limit() -> str:
@@ -152,7 +161,7 @@ def too_many_attempts(error):
 # --- views --------------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_client_limit, key_func=get_remote_address, methods=["POST"],
+@limiter.limit(_login_client_limit, key_func=client_key, methods=["POST"],
                deduct_when=_failed, scope="login-client")
 @limiter.limit(_login_account_limit, key_func=_account_key, methods=["POST"],
                deduct_when=_failed, scope="login-account")
@@ -184,7 +193,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, key_func=get_remote_address, methods=["POST"], scope="reset-client")
+@limiter.limit(_reset_limit, key_func=client_key, methods=["POST"], scope="reset-client")
 @limiter.limit(_reset_limit, key_func=_account_key, methods=["POST"], scope="reset-account")
 def forgot_password():
     form = ForgotPasswordForm()

@@ -1,12 +1,12 @@
 """Pages for readers and operators: the no-JavaScript form and the health check."""
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import intake
 from ..extensions import csrf, db, limiter
 from ..forms import SuggestionForm, choices
-from ..models import Site, Submission
+from ..models import Site
 from .api import intake_limit
 
 bp = Blueprint("public", __name__)
@@ -25,26 +25,32 @@ def suggest():
         form.title.data = request.args.get("title", "")[:300]
     sites = db.session.execute(sa.select(Site.key, Site.name).order_by(Site.name)).all()
     form.site.choices = choices([("", "Choose…"), *sites])
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
+        # Timed from the form's own signed time of showing; without one, as sent at once.
+        data = form.as_intake() | {"elapsed_ms": intake.form_elapsed_ms(form.started.data) or 0}
         try:
-            suggestion = intake.parse_suggestion(form.as_intake())
-            submission = intake.submit(suggestion, intake.Client(
-                ip=request.remote_addr or "", user_agent=request.user_agent.string))
+            receipt = intake.receive(data, client=intake.client_of(request),
+                                     min_elapsed_ms=current_app.config["FORM_MIN_SECONDS"] * 1000)
         except intake.IntakeError as error:
             form.show_errors(error.fields or {"quote": error.message})
             status = error.status
+            if error.retry_after is not None:
+                headers["Retry-After"] = str(error.retry_after)
         else:
-            return redirect(url_for(".thanks", reference=submission.reference), 303)
+            return redirect(url_for(".thanks", token=intake.thanks_token(receipt)), 303)
     elif request.method == "POST":
         status = 400  # only the CSRF token is checked here; the message says what to do
-    return render_template("suggest.html", form=form), status
+    if intake.form_elapsed_ms(form.started.data) is None:  # shown now, or sent without one
+        form.started.data = intake.form_started()
+    return render_template("suggest.html", form=form), status, headers
 
 
-@bp.get("/suggest/thanks/<reference>")
-def thanks(reference: str):
-    submission = db.first_or_404(sa.select(Submission).where(Submission.reference == reference))
-    return render_template("thanks.html", submission=submission)
+@bp.get("/suggest/thanks/<token>")
+def thanks(token: str):
+    thanked = intake.read_thanks_token(token) or abort(404)
+    return render_template("thanks.html", site=thanked.site, reference=thanked.reference,
+                           notify=thanked.notify)
 
 
 @bp.get("/healthz")

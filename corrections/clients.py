@@ -1,0 +1,54 @@
+"""Who a client is, for rate limits and the keyed client hash; and limits counted in services."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import time
+
+from flask import current_app, has_request_context, request
+from limits import parse_many
+
+
+def client_key(address: str | None = None) -> str:
+    """The client as rate limits see it: an IPv4 address, or the /64 network of an IPv6 one.
+
+    One IPv6 subscriber gets a whole /64, so keying on the full address would give a single
+    client 2^64 fresh limits. `address` defaults to the request's remote address.
+    """
+    if address is None:
+        address = (request.remote_addr if has_request_context() else "") or ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100] or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip), 64), strict=False))
+    return str(ip)
+
+
+def client_hash(address: str) -> str:
+    """A keyed hash of the client's key (client_key): groups and blocks a client's reports
+    without storing its address."""
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"client-ip", hashlib.sha256).digest()
+    return hmac.new(key, client_key(address).encode(), hashlib.sha256).hexdigest()
+
+
+def over_limit(limit: str, scope: str, key: str) -> int | None:
+    """Count one hit of `key` against `limit` (a Flask-Limiter string such as "5 per hour"),
+    in the app's rate-limit storage (Redis when several processes serve the app).
+
+    Returns None while within the limit, else the seconds until it allows again.
+    """
+    from .extensions import limiter
+    if not limiter.enabled or not limit:
+        return None
+    strategy = limiter.limiter
+    for item in parse_many(limit):
+        if not strategy.hit(item, scope, key):  # one atomic increment in Redis
+            reset = strategy.get_window_stats(item, scope, key).reset_time
+            return max(1, math.ceil(reset - time.time()))
+    return None
