@@ -5,6 +5,7 @@ CORRECTIONS_TEST_REQUIRE (comma-separated: postgresql,redis,chromium), as .ci/ru
 """
 import os
 import re
+import secrets
 
 import flask_migrate
 import pytest
@@ -19,7 +20,8 @@ from tests.helpers import create_scratch_postgresql
 
 REDIS_URL = os.environ.get("CORRECTIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRED = {s.strip() for s in os.environ.get("CORRECTIONS_TEST_REQUIRE", "").split(",") if s.strip()}
-SECRET = "test-secret-key"
+# Made afresh for each test session: a key shipped in the repository would be public.
+SECRET = secrets.token_hex(32)
 
 
 def unavailable(service: str, reason: str):
@@ -86,6 +88,9 @@ def app_factory(database_url, tmp_path, monkeypatch):
             "TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url,
             "PUBLIC_URL": "http://corrections.test", "INTAKE_RATE_LIMIT": "1000 per minute",
             "RATELIMIT_STORAGE_URI": "memory://", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 1,
+            # Tests send at machine speed; the limits and guards have tests of their own.
+            "INTAKE_SITE_RATE_LIMIT": "1000 per minute", "NOTIFY_RATE_LIMIT": "1000 per hour",
+            "FORM_MIN_SECONDS": 0, "API_MIN_ELAPSED_MS": 0,
         }
         config.update(overrides)
         made = create_app(config)

@@ -45,6 +45,23 @@ def publish(app, request_id: int, note: str, publication_type="correction") -> N
                                    publication_type=PublicationType(publication_type)))
 
 
+def confirm_addresses(app) -> list[str]:
+    """Follow every confirmation link in the outbox as its reader would: open the page, press
+    the button. Returns the addresses, in order."""
+    with app.app_context():
+        rows = db.session.execute(sa.select(OutboxMessage.recipient, OutboxMessage.body_text)
+                                  .where(OutboxMessage.kind == "reader_confirm")
+                                  .order_by(OutboxMessage.id)).all()
+    for _, body in rows:
+        path = re.search(r"https?://[^/\s]+(/mail/confirm/\S+)", body).group(1)
+        client = app.test_client()
+        page = client.get(path)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        done = client.post(path, data={"csrf_token": csrf_token_in(page.data)})
+        assert done.status_code == 200, done.get_data(as_text=True)
+    return [recipient for recipient, _ in rows]
+
+
 def request_ids(app) -> list[int]:
     with app.app_context():
         return list(db.session.scalars(sa.select(CorrectionRequest.id).order_by(CorrectionRequest.id)))

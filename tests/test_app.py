@@ -1,4 +1,6 @@
 """The application factory, configuration layering and the health check."""
+import secrets
+
 import pytest
 import sqlalchemy as sa
 
@@ -15,24 +17,28 @@ def instance(tmp_path, monkeypatch):
     return tmp_path
 
 
+#: A key good enough outside testing: 32 bytes or more, and never shipped in the repository.
+KEY = secrets.token_hex(32)
+
+
 def test_instance_config_overrides_defaults(instance):
-    (instance / "config.py").write_text('SECRET_KEY = "k"\nPUBLIC_URL = "https://from-file.example"\n')
+    (instance / "config.py").write_text(f'SECRET_KEY = "{KEY}"\nPUBLIC_URL = "https://from-file.example"\n')
     assert create_app().config["PUBLIC_URL"] == "https://from-file.example"
 
 
 def test_environment_overrides_instance_config(instance, monkeypatch):
-    (instance / "config.py").write_text('SECRET_KEY = "k"\nMAIL_PORT = 2525\n')
+    (instance / "config.py").write_text(f'SECRET_KEY = "{KEY}"\nMAIL_PORT = 2525\n')
     monkeypatch.setenv("CORRECTIONS_MAIL_PORT", "1025")
     assert create_app().config["MAIL_PORT"] == 1025
 
 
 def test_test_config_overrides_environment(instance, monkeypatch):
-    monkeypatch.setenv("CORRECTIONS_SECRET_KEY", "from-env")
-    assert create_app({"SECRET_KEY": "from-test"}).config["SECRET_KEY"] == "from-test"
+    monkeypatch.setenv("CORRECTIONS_SECRET_KEY", "from-env-" + KEY)
+    assert create_app({"SECRET_KEY": KEY}).config["SECRET_KEY"] == KEY
 
 
 def test_default_database_is_sqlite_in_the_instance_folder(instance, monkeypatch):
-    monkeypatch.setenv("CORRECTIONS_SECRET_KEY", "k")
+    monkeypatch.setenv("CORRECTIONS_SECRET_KEY", KEY)
     app = create_app()
     assert app.instance_path == str(instance)
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'corrections.sqlite3'}"

@@ -9,6 +9,7 @@ from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, Event, OutboxMessage
 from corrections.queue import Action, Details
 from tests.conftest import act, csrf_token, events_of, get_request, passage
+from tests.helpers import confirm_addresses
 
 
 def apply(app, request_id: int, action: Action, editor_id: int | None = None, **details):
@@ -104,6 +105,7 @@ def test_accept(app, editor_client, item):
 
 
 def test_reject_with_a_reason_tells_the_reader(app, editor_client, item):
+    assert confirm_addresses(app) == ["reader@example.net"]
     assert act(editor_client, item, "reject", note="It says “than” already.").status_code == 303
     assert get_request(app, item).state.value == "rejected"
     with app.app_context():

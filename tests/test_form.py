@@ -63,9 +63,10 @@ def test_empty_quote_is_refused_next_to_the_quote_field(app, client, site):
     assert row_counts(app) == NOTHING
 
 
-def test_honeypot_filled_is_refused(app, client, site):
+def test_honeypot_filled_is_thanked_as_usual_and_stores_nothing(app, client, site):
     response = client.post("/suggest", data=form_data(client, website="buy now"))
-    assert response.status_code == 422
+    assert response.status_code == 303
+    assert "Thank you" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert row_counts(app) == NOTHING
 
 

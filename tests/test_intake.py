@@ -59,7 +59,8 @@ def test_new_request_writes_audit_event_and_editor_notification(app, post_sugges
     with app.app_context():
         event = db.session.scalars(sa.select(Event)).one()
         assert (event.from_state, event.to_state, event.editor_id) == (None, State.NEW, None)
-        message = db.session.scalars(sa.select(OutboxMessage)).one()
+        message = db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "editor_new_request")).one()
         assert message.recipient == "desk@news.example.org"
         assert "more then two hundred" in message.body_text
 
@@ -76,7 +77,8 @@ def test_repeat_report_sends_no_second_notification(app, post_suggestion):
     post_suggestion()
     post_suggestion()
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == "editor_new_request")) == 1
 
 
 def test_grouping_ignores_url_tracking_and_fragment(app, post_suggestion):

@@ -53,7 +53,6 @@ INVALID_FIELDS = {
     "notify without email": ({"notify": True, "email": ""}, "email"),
     "NUL byte in comment": ({"comment": "a\x00b"}, "comment"),
     "NUL byte in exact": ({"quote": quote("te\x00h")}, "quote.exact"),
-    "honeypot filled": ({"website": "http://spam.example"}, "website"),
 }
 
 

@@ -29,11 +29,12 @@ def test_log_of_unknown_site_is_404(client):
     assert client.get("/corrections/nope").status_code == 404
 
 
-def test_log_with_a_nonsense_cursor_starts_at_the_top(app, client, post_suggestion):
+def test_log_with_a_nonsense_cursor_is_a_400_that_says_so(app, client, post_suggestion):
     post_suggestion()
     publish(app, request_ids(app)[0], "Fixed.")
     response = client.get("/corrections/news?before=yesterday,abc")
-    assert response.status_code == 200 and "Fixed." in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This page link is not valid" in response.get_data(as_text=True)
 
 
 def test_feed_is_atom_with_one_entry_per_publication(app, client, post_suggestion):

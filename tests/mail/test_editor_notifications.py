@@ -68,7 +68,7 @@ def test_reader_text_is_quoted_in_the_text_part(app, post_suggestion, smtp_serve
 
 
 def test_a_title_with_line_breaks_cannot_add_headers(app, post_suggestion, smtp_server):
-    post_suggestion(title="Library\r\nBcc: victim@example.com\r\n\r\nInjected")
+    post_suggestion(title="Library\r\nBcc: victim@example.com\r\n\r\nInjected", notify=False)
     deliver(app)
     [message] = smtp_server.received
     assert message.recipients == ("desk@news.example.org",)
@@ -79,7 +79,7 @@ def test_a_title_with_line_breaks_cannot_add_headers(app, post_suggestion, smtp_
 
 def test_repeat_reports_of_a_notified_request_send_no_new_mail(app, post_suggestion, smtp_server):
     for _ in range(3):
-        assert post_suggestion().status_code == 201
+        assert post_suggestion(notify=False).status_code == 201
     deliver(app)
     assert len(smtp_server.received) == 1
 
@@ -136,7 +136,7 @@ def test_a_digest_site_gets_no_mail_per_request(app, make_site, suggest, smtp_se
 def test_a_long_comment_on_one_line_is_delivered_intact(app, post_suggestion, smtp_server):
     # SMTP refuses lines over 998 bytes; a reader's one-paragraph comment can be longer.
     comment = "Слово " * 330  # one line, about 3,600 bytes in UTF-8
-    post_suggestion(comment=comment.strip())
+    post_suggestion(comment=comment.strip(), notify=False)
     report = deliver(app)
     assert report.sent == 1, report
     assert comment.strip() in part(smtp_server.received[0].email, "plain")

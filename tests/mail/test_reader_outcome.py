@@ -1,6 +1,8 @@
-"""Telling the reader: one polite email on publication or rejection, only with consent."""
+"""Telling the reader: one polite email on publication or rejection, only with consent, at
+a confirmed address (how it is confirmed: test_reader_confirmation)."""
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from corrections import queue
@@ -8,7 +10,7 @@ from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.mail.models import MailUnsubscribe
 from corrections.models import CorrectionRequest, PublicationType
-from tests.helpers import csrf_token_in
+from tests.helpers import confirm_addresses, csrf_token_in
 from tests.mail.conftest import outbox, part
 
 READER = "reader@example.net"
@@ -29,11 +31,25 @@ def act(app, *steps, first=False):
 PUBLISH = (queue.Action.ACCEPT, queue.Action.PUBLISH)
 
 
+@pytest.fixture
+def suggest(app, suggest):
+    """A reader who asks to hear the outcome (unless notify=False) and confirms the address
+    from the confirmation email at once."""
+    def post(**overrides):
+        overrides.setdefault("notify", True)
+        response = suggest(**overrides)
+        confirm_addresses(app)
+        return response
+    return post
+
+
 def reader_mail(app, smtp_server):
+    """Outcome emails to readers (not the editors' mail, nor the confirmation emails)."""
     with app.app_context():
         delivery.send_due()
     return [message.email for message in smtp_server.received
-            if message.recipients[0] != "desk@news.example.org"]
+            if message.recipients[0] != "desk@news.example.org"
+            and "reader-confirm" not in message.message_id]
 
 
 def test_publication_tells_the_consenting_reader_with_the_public_note(app, site, suggest, smtp_server):
@@ -114,7 +130,7 @@ def test_the_reader_is_told_in_the_sites_language(app, make_site, suggest, smtp_
 
 
 def unsubscribe_path(app) -> str:
-    [row] = [row for row in outbox(app) if row.kind.startswith("reader_")]
+    [row] = [row for row in outbox(app) if row.kind in ("reader_published", "reader_rejected")]
     return re.search(r"http://corrections\.test(/mail/unsubscribe/\S+?)/one-click",
                      row.headers["List-Unsubscribe"]).group(1)
 
