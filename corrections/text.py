@@ -50,10 +50,10 @@ def _squashed(text: str) -> str:
 
 def clean_title(title: str, site_name: str) -> str:
     """The article's title for the record: nothing XML forbids, and without the site's name
-    that most pages append to document.title ("Story · The Daily Demo", "Story | Site").
+    that most pages add to document.title ("Story · The Daily Demo", "Site | Story").
 
-    Only a last part that is the site's own name goes (ignoring case, spaces and a leading
-    "The"), so a headline with a dash of its own keeps it.
+    Only a first or last part that is the site's own name goes (ignoring case, spaces and a
+    leading "The"), so a headline with a dash of its own keeps it.
     """
     title = " ".join(strip_xml_invalid(title).split())
     wanted = _squashed(site_name)
@@ -63,6 +63,9 @@ def clean_title(title: str, site_name: str) -> str:
         head, found, tail = title.rpartition(separator)
         if found and head.strip() and _squashed(tail) == wanted:
             return head.strip()
+        head, found, tail = title.partition(separator)
+        if found and tail.strip() and _squashed(head) == wanted:
+            return tail.strip()
     return title
 
 

@@ -2,9 +2,11 @@
 # environment variable with the prefix CORRECTIONS_ (e.g. CORRECTIONS_SECRET_KEY),
 # which wins over this file. Defaults live in corrections/config.py.
 
-# Required. Signs sessions, CSRF tokens and email action links; keys the
-# client-IP hash. Generate with: python -c "import secrets; print(secrets.token_hex(32))"
-SECRET_KEY = "change-me"
+# Required. Signs sessions, CSRF tokens and email links; keys the client-IP hash.
+# At least 32 bytes, random, and yours alone: the app refuses to start with a shorter key or
+# one published in this repository. `make run` writes instance/config.py with one; else make
+# it with: python3 -c "import secrets; print(secrets.token_hex(32))" and paste it here.
+SECRET_KEY = None
 
 # Database. Default: SQLite at instance/corrections.sqlite3 (WAL mode).
 # SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://corrections:secret@127.0.0.1/corrections"
@@ -26,8 +28,25 @@ MAIL_DEFAULT_SENDER = "Corrections desk <corrections@example.org>"
 MAIL_TIMEOUT = 10  # seconds for connect and each SMTP answer
 
 # Rate limits. Shared storage is needed when more than one process serves the app.
+# A client is an IPv4 address or an IPv6 /64 network, for every limit.
 RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
-INTAKE_RATE_LIMIT = "10 per minute;100 per day"
+INTAKE_RATE_LIMIT = "10 per minute;100 per day"       # suggestions per client
+INTAKE_SITE_RATE_LIMIT = "60 per minute;5000 per day"  # suggestions per site, all clients
+# Emails to a site's editors about new requests (immediate mail), per site; beyond it, new
+# requests come in one digest a limit's period later.
+NOTIFY_RATE_LIMIT = "20 per hour"
+# Emails asking readers to confirm their address: per address, and per client.
+CONFIRM_EMAIL_RATE_LIMIT = "3 per day"
+CONFIRM_EMAIL_CLIENT_RATE_LIMIT = "10 per day"
+# How long the link confirming a reader's address works (seconds).
+# READER_CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+# Spam guards. Sooner than this after the form was shown (seconds), or with the widget's
+# elapsed_ms below this (milliseconds), a suggestion is answered as usual but not stored,
+# and counted on /dashboard/spam. Links allowed in a reader's comment (more is refused).
+FORM_MIN_SECONDS = 3
+API_MIN_ELAPSED_MS = 1500
+COMMENT_MAX_LINKS = 3
 
 # How many reverse proxies in front of the app set X-Forwarded-For (0: none).
 PROXY_FIX_X_FOR = 1
@@ -44,3 +63,7 @@ SESSION_COOKIE_SECURE = True
 
 # Serve the demo article at /demo/ (only for trying the product out).
 DEMO = False
+
+# Days after which `flask --app corrections privacy purge` removes readers' personal data
+# from closed requests and the bodies of delivered emails.
+RETENTION_DAYS = 365

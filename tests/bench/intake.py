@@ -1,5 +1,6 @@
 """Intake throughput on SQLite against a bare Flask JSON endpoint, both through the same WSGI path."""
 import os
+import secrets
 import statistics
 import tempfile
 import time
@@ -28,7 +29,7 @@ def corrections_app(folder: str):
     from corrections.extensions import db
     from corrections.models import Site
     os.environ["CORRECTIONS_INSTANCE_PATH"] = folder
-    app = create_app({"SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+    app = create_app({"SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3"})
     with app.app_context():
         flask_migrate.upgrade()

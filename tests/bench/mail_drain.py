@@ -21,6 +21,7 @@ server on port 587 is used). Default database: a temporary SQLite file.
 import argparse
 import asyncio
 import logging
+import secrets
 import signal
 import subprocess
 import sys
@@ -237,7 +238,7 @@ def measure(count: int, tls: bool, database: str = "sqlite", pipelining: bool = 
                 url, drop_database = create_scratch_postgresql("corrections_bench")
             else:
                 url = f"sqlite:///{directory}/bench.sqlite3"
-            config = {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
+            config = {"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": url,
                       "MAIL_SERVER": "127.0.0.1", "MAIL_SUPPRESS_SEND": False,
                       "PUBLIC_URL": "http://corrections.test"}
             if tls:

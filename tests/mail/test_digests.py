@@ -139,3 +139,60 @@ def test_switching_between_digest_periods_writes_nothing_yet(app, hourly, sugges
     switch_mode(app, NotifyMode.DAILY)
     assert outbox(app) == []
     assert write_digests(app, utcnow() + timedelta(hours=25)) == 1
+
+
+# --- immediate mail past NOTIFY_RATE_LIMIT ----------------------------------------------------
+
+@pytest.fixture
+def capped(app_factory, smtp_server, make_site, make_editor):
+    """An immediate-mail site whose editors may get two emails about new requests an hour."""
+    from tests.mail.conftest import MAIL_CONFIG
+    app = app_factory(MAIL_PORT=smtp_server.port, NOTIFY_RATE_LIMIT="2 per hour", **MAIL_CONFIG)
+    make_editor(EDITOR)
+    make_site(notify=(EDITOR,))
+    return app
+
+
+def capped_suggest(app, n):
+    from tests.conftest import ORIGIN, suggestion_body
+    response = app.test_client().post("/api/v1/suggestions", headers={"Origin": ORIGIN},
+                                      json=suggestion_body(notify=False, position=None, quote={
+                                          "exact": f"passage number {n}", "prefix": "", "suffix": ""}))
+    assert response.status_code == 201
+
+
+def test_past_the_cap_new_requests_wait_for_one_digest(capped, smtp_server):
+    for n in range(5):
+        capped_suggest(capped, n)
+    assert [row.kind for row in outbox(capped)] == ["editor_new_request"] * 2
+    assert write_digests(capped, utcnow() + timedelta(minutes=59)) == 0
+    assert write_digests(capped, utcnow() + timedelta(minutes=61)) == 1
+    deliver(capped)
+    subjects = [m.email["Subject"] for m in smtp_server.received]
+    assert subjects[-1] == "[The Example News] 3 new correction requests"
+    digest = part(smtp_server.received[-1].email, "plain")
+    assert all(f"passage number {n}" in digest for n in (2, 3, 4))
+    assert "passage number 0" not in digest and "passage number 1" not in digest
+    assert "More requests arrived than are emailed one by one" in digest
+
+
+def test_the_held_digest_is_written_once_and_the_site_mails_at_once_again(capped):
+    for n in range(3):
+        capped_suggest(capped, n)
+    later = utcnow() + timedelta(minutes=61)
+    assert write_digests(capped, later) == 1
+    assert write_digests(capped, later + timedelta(hours=5)) == 0  # nothing held any more
+    with capped.app_context():
+        assert db.session.scalar(sa.select(Site.notify_held_since)) is None
+
+
+def test_mail_send_delivers_the_held_digest(capped, smtp_server):
+    for n in range(3):
+        capped_suggest(capped, n)
+    with capped.app_context():
+        db.session.execute(sa.update(Site).values(notify_held_since=utcnow() - timedelta(hours=2)))
+        db.session.commit()
+    result = capped.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 1 digest" in result.output
+    assert smtp_server.received[-1].email["Subject"] == "[The Example News] 1 new correction request"
