@@ -29,8 +29,8 @@ MAX_LISTED = 50
 def hold_period() -> timedelta:
     """How long new requests held back by NOTIFY_RATE_LIMIT wait for their digest: the
     longest window of the limit, after which one-by-one mail is allowed again."""
-    return timedelta(seconds=max((item.get_expiry() for item
-                                  in parse_many(current_app.config["NOTIFY_RATE_LIMIT"])),
+    limit = current_app.config["NOTIFY_RATE_LIMIT"]
+    return timedelta(seconds=max((item.get_expiry() for item in parse_many(limit)) if limit else (),
                                  default=3600))
 
 

@@ -11,6 +11,7 @@ Links name the address's random token, never the address.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,6 +27,8 @@ from .links import LinkError
 from .models import ReaderAddress
 
 CONFIRM_SALT = "corrections.mail.confirm"
+#: A reader who sends several suggestions in a row gets one confirmation email, not one each.
+RESEND_AFTER = timedelta(hours=1)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -55,10 +58,14 @@ def confirm_days() -> int:
 
 def ask_to_confirm(submission: Submission, *, client_key: str) -> bool:
     """Add a confirmation email for the submission's address to the session, unless the
-    address is confirmed for the site already or a limit is reached. True if one was added."""
+    address is confirmed for the site already, was sent one within RESEND_AFTER, or a limit is
+    reached. True if one was added."""
     site = submission.request.site
     address = address_of(site, submission.email)
     if address.confirmed_at is not None:
+        return False
+    sent = address.confirmation_sent_at
+    if sent is not None and utcnow() - sent < RESEND_AFTER:
         return False
     config = current_app.config
     if (clients.over_limit(config["CONFIRM_EMAIL_RATE_LIMIT"], "confirm-address", address.email)

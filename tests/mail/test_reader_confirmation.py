@@ -1,5 +1,6 @@
 """Double opt-in: a reader confirms their address before any outcome email reaches it."""
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -7,10 +8,10 @@ from itsdangerous import URLSafeSerializer
 
 from corrections import queue
 from corrections.extensions import db
-from corrections.mail import delivery
+from corrections.mail import delivery, readers
 from corrections.mail.links import UNSUBSCRIBE_SALT
 from corrections.mail.models import MailUnsubscribe, ReaderAddress
-from corrections.models import CorrectionRequest, PublicationType
+from corrections.models import CorrectionRequest, PublicationType, utcnow
 from tests.conftest import ORIGIN, suggestion_body
 from tests.helpers import confirm_addresses, csrf_token_in
 from tests.mail.conftest import outbox, part
@@ -143,8 +144,21 @@ def test_a_tampered_confirmation_link_is_refused(app, site, client, suggest):
         assert db.session.scalars(sa.select(ReaderAddress.confirmed_at)).one() is None
 
 
-def test_confirmations_are_limited_per_address(app_factory, smtp_server, make_site):
+def test_several_suggestions_in_an_hour_bring_one_confirmation(app, site, suggest):
+    suggest(notify=True)
+    suggest(notify=True, quote={"exact": "second", "prefix": "", "suffix": ""}, position=None)
+    assert kinds(app) == ["reader_confirm"]
+    with app.app_context():
+        db.session.execute(sa.update(ReaderAddress).values(
+            confirmation_sent_at=utcnow() - timedelta(minutes=61)))
+        db.session.commit()
+    suggest(notify=True, quote={"exact": "third", "prefix": "", "suffix": ""}, position=None)
+    assert kinds(app) == ["reader_confirm", "reader_confirm"]
+
+
+def test_confirmations_are_limited_per_address(app_factory, smtp_server, make_site, monkeypatch):
     from tests.mail.conftest import MAIL_CONFIG
+    monkeypatch.setattr(readers, "RESEND_AFTER", timedelta(0))  # the limit, not the hour, here
     app = app_factory(MAIL_PORT=smtp_server.port, CONFIRM_EMAIL_RATE_LIMIT="2 per day",
                       **MAIL_CONFIG)
     make_site()
