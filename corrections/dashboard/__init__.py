@@ -7,7 +7,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 ADMIN_NAV = [
     ("sites", "dashboard.sites", "Sites"),
     ("editors", "dashboard.editors", "Editors"),
-    ("spam", "dashboard.spam_guards", "Spam"),
+    ("spam", "dashboard.spam_guards", "Spam guards"),
     ("outbox", "outbox.index", "Outbox"),
 ]
 

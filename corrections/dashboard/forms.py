@@ -70,7 +70,7 @@ class TitleForm(FlaskForm):
 
 
 class BlockForm(FlaskForm):
-    kind = SelectField("Block", validate_choice=False, choices=choices(
+    kind = SelectField("What to block", validate_choice=False, choices=choices(
         (kind.value, label) for kind, label in spam.KIND_LABELS.items()))
     value = StringField("Value", render_kw={"maxlength": 254, "autocomplete": "off"})
     note = StringField("Note (optional)", render_kw={"maxlength": 200, "autocomplete": "off"})
