@@ -107,3 +107,7 @@ def init_app(app: Flask) -> None:
 
     from .mail.cli import mail_cli
     app.cli.add_command(mail_cli)
+
+    from .operations.cli import export_command, import_command
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)

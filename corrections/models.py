@@ -236,6 +236,8 @@ class QueueCount(db.Model):
     (see 0002_dashboard.create_triggers).
     """
     __tablename__ = "queue_count"
+    __table_args__ = {"info": {"leave_out_of_export": "counts kept by triggers; an import "
+                                                      "rebuilds them as it writes the requests"}}
 
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"), primary_key=True)
     state: Mapped[State] = mapped_column(str_enum(State, "queue_count_state"), primary_key=True)

@@ -15,7 +15,8 @@ class ProcessStatus(db.Model):
     `export` (info["export"]).
     """
     __tablename__ = "process_status"
-    __table_args__ = (sa.UniqueConstraint("role", "host", "pid"), {"info": {"export": False}})
+    __table_args__ = (sa.UniqueConstraint("role", "host", "pid"),
+                      {"info": {"leave_out_of_export": "heartbeats of this installation's processes"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: "web" or "mail-worker".
