@@ -49,6 +49,7 @@ class WebClient:
         parts = urlsplit(base_url)
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname, parts.port or (443 if self.https else 80)
+        self.base_url = base_url.rstrip("/")
         self.source, self.timeout = source, timeout
         self.cookies: dict[str, str] = {}
         self.set_cookie_headers: list[str] = []
@@ -103,7 +104,9 @@ class WebClient:
 
     def sign_in(self, email: str, password: str) -> Reply:
         token = self.get("/login").csrf_token()
-        return self.post("/login", data={"csrf_token": token, "email": email, "password": password})
+        # Over HTTPS, Flask-WTF wants the Referer a browser sends: this site's own page.
+        return self.post("/login", data={"csrf_token": token, "email": email, "password": password},
+                         headers={"Referer": f"{self.base_url}/login"})
 
     def close(self) -> None:
         if self._connection is not None:
