@@ -157,7 +157,8 @@ def _check_target(connection: sa.Connection, schema: str | None) -> None:
     for table in _tables():
         count = connection.scalar(sa.select(sa.func.count()).select_from(table))
         if count:
-            raise BackupError(f"This database is not empty ({table.name} has {count} rows): "
+            rows = "1 row" if count == 1 else f"{count} rows"
+            raise BackupError(f"This database is not empty ({table.name} has {rows}): "
                               "import only into a new, migrated database.")
 
 
