@@ -222,3 +222,20 @@ def test_outbox_page_shows_a_running_mail_worker(app, admin_client):
 def test_intake_answers_through_the_logging_middleware(post_suggestion):
     response = post_suggestion(body=suggestion_body(), origin=ORIGIN)
     assert response.status_code == 201 and len(response.headers["X-Request-Id"]) == 16
+
+
+def test_a_rate_limited_client_is_not_logged_by_its_address(app_factory, make_site, capsys):
+    app = app_factory(INTAKE_RATE_LIMIT="1 per minute")
+    make_site()
+    client = app.test_client()
+    capsys.readouterr()
+    statuses = []
+    for _ in range(2):
+        response = client.post("/api/v1/suggestions", json=suggestion_body(), headers={"Origin": ORIGIN},
+                               environ_base={"REMOTE_ADDR": "203.0.113.44"})
+        response.close()
+        statuses.append(response.status_code)
+    assert statuses == [201, 429]
+    logged = capsys.readouterr().err
+    assert "POST /api/v1/suggestions 429" in logged
+    assert "203.0.113.44" not in logged

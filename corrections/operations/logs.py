@@ -85,9 +85,11 @@ def configure(app: Flask) -> None:
     if log_format not in ("text", "json"):
         raise RuntimeError(f'LOG_FORMAT must be "text" or "json", not {log_format!r}.')
     _handler.setFormatter(JSONFormatter() if log_format == "json" else TextFormatter())
+    level = logging.getLevelName(app.config["LOG_LEVEL"])
     for name in LOGGERS:
         logger = logging.getLogger(name)
-        logger.setLevel(app.config["LOG_LEVEL"])
+        # Flask-Limiter's INFO lines name a breached limit's key: the client's address.
+        logger.setLevel(max(level, logging.WARNING) if name == "flask-limiter" else level)
         if _handler not in logger.handlers:
             logger.addHandler(_handler)
     app.logger.removeHandler(default_handler)
