@@ -9,7 +9,7 @@ from ..errors import forget_failed_transaction, unavailable_headers
 from ..extensions import csrf, db, limiter
 from ..forms import SuggestionForm, choices
 from ..models import Site, Submission
-from ..operations import status
+from ..operations.status import mail_worker_state
 from .api import intake_limit
 
 bp = Blueprint("public", __name__)
@@ -63,7 +63,7 @@ def healthz():
     a silent worker makes the status "degraded" without taking the web server out of service."""
     try:
         db.session.execute(sa.text("SELECT 1"))
-        worker = status.mail_worker_state()
+        worker = mail_worker_state()
     except SQLAlchemyError:
         forget_failed_transaction()
         return {"status": "unavailable", "database": "unreachable"}, 503, unavailable_headers()
