@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app corrections
 PYTEST_ARGS ?=
+# make run PORT=5050 SMTP_PORT=8026: the web server's and the local mail sink's ports.
+PORT ?= 5000
+SMTP_PORT ?= 8025
+RUN_ENV := CORRECTIONS_PUBLIC_URL=http://127.0.0.1:$(PORT) CORRECTIONS_MAIL_PORT=$(SMTP_PORT)
+PORT_OPEN = $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", $(SMTP_PORT)), 1).close()' 2>/dev/null
 
 .PHONY: run test bench clean
 
@@ -21,12 +26,18 @@ instance/config.py:
 
 run: $(VENV)/.installed-dev instance/config.py
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	$(RUN_ENV) $(FLASK) demo
 	@echo "Emails:         sent over SMTP to a local sink; read them in $(CURDIR)/instance/mail/ (one .eml file each)"
+	@if $(PORT_OPEN); then \
+	  echo "make run: stopped, port $(SMTP_PORT) is already in use; choose another: make run SMTP_PORT=8026" >&2; exit 1; fi
 	@trap 'kill $$sink $$worker 2>/dev/null; wait' EXIT INT TERM; \
-	$(BIN)/python -m corrections.mail.sink --port 8025 --directory instance/mail & sink=$$!; \
-	CORRECTIONS_DEMO=true $(FLASK) mail worker & worker=$$!; \
-	CORRECTIONS_DEMO=true $(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m corrections.mail.sink --port $(SMTP_PORT) --directory instance/mail & sink=$$!; \
+	until $(PORT_OPEN); do \
+	  if ! kill -0 $$sink 2>/dev/null; then echo "make run: stopped, the mail sink could not start (see above)." >&2; exit 1; fi; \
+	  sleep 0.2; \
+	done; \
+	$(RUN_ENV) CORRECTIONS_DEMO=true $(FLASK) mail worker & worker=$$!; \
+	$(RUN_ENV) CORRECTIONS_DEMO=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -9,11 +9,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _default_instance_path() -> str | None:
+    """instance/ in a checkout; elsewhere (an installed wheel) Flask's <prefix>/var/corrections-instance."""
+    return str(ROOT / "instance") if (ROOT / "pyproject.toml").is_file() else None
+
+
 def create_app(test_config=None):
     """Build the application: configuration, extensions and blueprints."""
+    # Templates live in the top-level templates/ folder; corrections/templates links to it, so a
+    # checkout and an installed wheel (which carries the files themselves) find them alike.
     app = Flask(__name__,
-                instance_path=os.environ.get("CORRECTIONS_INSTANCE_PATH") or str(ROOT / "instance"),
-                instance_relative_config=True, template_folder=str(ROOT / "templates"))
+                instance_path=os.environ.get("CORRECTIONS_INSTANCE_PATH") or _default_instance_path(),
+                instance_relative_config=True)
     app.config.from_object("corrections.config")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CORRECTIONS")
@@ -35,7 +42,9 @@ def create_app(test_config=None):
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
-    from . import auth, database, errors, guard  # noqa: F401 (auth registers the user loader)
+    from . import auth, database, errors, guard, operations  # noqa: F401 (auth: user loader)
+    operations.init_app(app)
+    database.configure(app)
     from .extensions import (
         babel,
         csrf,

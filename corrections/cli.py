@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import addresses, admin, privacy
+from . import accounts, addresses, admin, privacy
 from .extensions import db
 from .models import Editor, NotifyMode, Role, Site
 
@@ -68,12 +68,32 @@ def site_add(key, name, origins, notify, language, mode):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def editor_add(email, role, password_stdin):
     """Add an editor account."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    editor = create_editor(email, password, Role(role))
+    try:
+        admin.check_new_editor(email, role)  # before asking for a password
+    except admin.AdminError as error:
+        raise _one_line(error) from None
+    editor = create_editor(email, _read_password(password_stdin), Role(role))
     click.echo(f"Added {editor.role.value} {editor.email}.")
+
+
+@editor_cli.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def editor_password(email, password_stdin):
+    """Set a new password for an editor (ends their sessions)."""
+    if accounts.find_editor(email) is None:
+        raise click.ClickException(f"{OPTION_NAMES['email']}: There is no account with this address.")
+    try:
+        editor = admin.set_editor_password(email, _read_password(password_stdin, "New password"))
+    except admin.AdminError as error:
+        raise _one_line(error) from None
+    click.echo(f"Set a new password for {editor.email}; their sessions have ended.")
+
+
+def _read_password(from_stdin: bool, label: str = "Password") -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(label, hide_input=True, confirmation_prompt=True)
 
 
 DEMO_SITE = "demo"
@@ -85,10 +105,13 @@ DEMO_ADMIN = "admin@example.org"
 def demo():
     """Create the demo site, article page and admin account (used by `make run`)."""
     public_url = current_app.config["PUBLIC_URL"].rstrip("/")
-    if db.session.scalar(sa.select(Site).where(Site.key == DEMO_SITE)) is None:
+    site = db.session.scalar(sa.select(Site).where(Site.key == DEMO_SITE))
+    if site is None:
         origins = {public_url, "http://127.0.0.1:5000", "http://localhost:5000"}
         # The admin is on the notify list, so the demo emails carry one-click action buttons.
         create_site(DEMO_SITE, "The Daily Demo", sorted(origins), [DEMO_ADMIN])
+    elif public_url not in site.origins:  # `make run PORT=…` serves the demo page elsewhere
+        site.origins = [*site.origins, public_url]
     password = None
     if db.session.scalar(sa.select(Editor).where(Editor.email == DEMO_ADMIN)) is None:
         password = secrets.token_urlsafe(12)
@@ -145,3 +168,7 @@ def init_app(app: Flask) -> None:
 
     from .mail.cli import mail_cli
     app.cli.add_command(mail_cli)
+
+    from .operations.cli import export_command, import_command
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)

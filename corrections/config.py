@@ -9,6 +9,13 @@ SECRET_KEY = None
 # None means SQLite in the instance folder (instance/corrections.sqlite3, WAL).
 # Production: "postgresql+psycopg://user:password@host/dbname".
 SQLALCHEMY_DATABASE_URI = None
+# Check a pooled connection before using it, so the app serves again by itself after the
+# database restarts; keep reader text (statement parameters) out of error messages and logs.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+# Seconds to wait for a PostgreSQL connection before answering 503 "try again".
+DATABASE_CONNECT_TIMEOUT = 5
+# Seconds a SQLite writer waits for another writer's lock before answering 503 "try again".
+SQLITE_BUSY_TIMEOUT = 15
 
 # Absolute base URL used in emails and by the widget to reach the API.
 PUBLIC_URL = "http://127.0.0.1:5000"
@@ -27,8 +34,14 @@ MAIL_DEFAULT_SENDER = "Corrections desk <corrections@localhost>"
 # Seconds to wait for the SMTP server to connect or answer.
 MAIL_TIMEOUT = 10
 
-# Rate limits (Flask-Limiter). Use "redis://host:6379" when several processes serve the app.
+# Rate limits (Flask-Limiter). Use "redis://host:6379" when several processes serve the app:
+# with "memory://" each process counts for itself, so the limit grows with every worker.
 RATELIMIT_STORAGE_URI = "memory://"
+# Seconds to wait for Redis; then, and while it stays unreachable, each process counts in its
+# own memory (logged as a warning) rather than refusing readers and editors.
+RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
 RATELIMIT_HEADERS_ENABLED = True
 # Suggestions one client may send; the form and the JSON intake share it. A client is an IPv4
 # address or an IPv6 /64 network, for this and every other limit.
@@ -50,7 +63,10 @@ API_MIN_ELAPSED_MS = 1500
 # Links (http://, https://, www.) a reader's comment may contain; more is refused (422).
 COMMENT_MAX_LINKS = 3
 
-# Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+# Number of reverse proxies in front of the app whose X-Forwarded-For is trusted: 1 behind
+# nginx (then X-Forwarded-Proto is trusted too), 0 when readers connect to the app directly.
+# 0 behind a proxy: every reader has the proxy's address (one shared rate limit); such requests
+# are logged once and shown to admins. 1 without a proxy: a forged header escapes every limit.
 PROXY_FIX_X_FOR = 0
 
 # Query parameters dropped from article URLs before grouping (prefix match with "*").
@@ -82,6 +98,10 @@ MAIL_RETRY_BASE_SECONDS = 60
 MAIL_RETRY_MAX_SECONDS = 3600
 # How often the worker looks for due messages and digests (seconds).
 MAIL_POLL_SECONDS = 5
+# The worker writes a heartbeat on every poll; /healthz, the outbox page and the dashboard
+# report it as silent when the latest is older than this (seconds; a few poll intervals,
+# and longer than one batch takes to send).
+MAIL_WORKER_SILENT_SECONDS = 60
 
 # How long one-click action links in editors' emails stay valid (seconds; 7 days).
 ACTION_TOKEN_MAX_AGE = 7 * 24 * 3600
@@ -110,3 +130,14 @@ EDITOR_INVITE_MAX_AGE = 7 * 24 * 60 * 60
 # and client hashes from submissions of closed requests, and the bodies of delivered emails,
 # older than this many days (also the default of its --older-than).
 RETENTION_DAYS = 365
+
+# Logs: one line per request (request id, method, path without the query, status, duration;
+# never reader text or client addresses) and the app's warnings, on standard error.
+# "text" for people, "json" for log shippers (one JSON object per line).
+LOG_FORMAT = "text"
+LOG_LEVEL = "INFO"
+
+# Each web process records itself (host, pid, rate-limit storage) at most this often (seconds),
+# so admins are warned about two processes counting limits in "memory://" and about
+# X-Forwarded-For arriving while PROXY_FIX_X_FOR is 0.
+PROCESS_STATUS_SECONDS = 60

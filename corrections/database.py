@@ -1,22 +1,46 @@
-"""Connection settings that make SQLite behave for a multi-threaded web server."""
+"""Engine settings: SQLite that behaves under a multi-threaded web server, PostgreSQL that
+fails fast when it cannot be reached, and connections checked before use after a restart."""
+import functools
+
 import sqlalchemy as sa
 from flask import Flask
 
 from .extensions import db
 
+#: Errors that mean "the database cannot be used right now" (unreachable, restarting, a lock
+#: held past the busy timeout, the pool exhausted): answered 503 "try again", never 500.
+UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
-def _configure_sqlite(dbapi_connection, _record) -> None:
+
+def is_unavailable(error: BaseException) -> bool:
+    return isinstance(error, UNAVAILABLE) or (
+        isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated)
+
+
+def _configure_sqlite(dbapi_connection, _record, *, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers work while one writer writes; wait for the lock instead of failing.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
     cursor.close()
+
+
+def configure(app: Flask) -> None:
+    """Engine options that depend on the database (before db.init_app reads them)."""
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])  # never change the shared default
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql":
+        options["connect_args"] = {"connect_timeout": int(app.config["DATABASE_CONNECT_TIMEOUT"]),
+                                   **options.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _configure_sqlite)
+            busy_timeout_ms = round(float(app.config["SQLITE_BUSY_TIMEOUT"]) * 1000)
+            sa.event.listen(engine, "connect",
+                            functools.partial(_configure_sqlite, busy_timeout_ms=busy_timeout_ms))

@@ -1,9 +1,17 @@
 """Error answers: the JSON error shape under /api/, a friendly page elsewhere."""
-from flask import Flask, jsonify, make_response, render_template, request
+import sqlalchemy as sa
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .database import is_unavailable
+from .extensions import db
 from .intake import IntakeError
+
+#: Seconds a client is asked to wait when the database cannot be used (Retry-After).
+RETRY_AFTER_SECONDS = 10
+UNAVAILABLE_MESSAGE = ("The desk cannot store or show this just now. Nothing you sent was "
+                       "kept: please try again in a minute.")
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -69,7 +77,47 @@ def _internal_error(error: Exception):
                            message="Something went wrong on our side."), 500
 
 
+def database_problem(error: BaseException) -> str:
+    """One line about a database error: its driver's first line, never the SQL or its parameters
+    (which hold reader text)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines() or [""]
+    return f"{type(cause).__name__}: {lines[0][:200]}"
+
+
+def forget_failed_transaction() -> None:
+    """Roll back what the failed request began, whatever state its connection is in."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+        db.session.remove()
+
+
+def unavailable_headers() -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _database_error(error: sa.exc.SQLAlchemyError):
+    forget_failed_transaction()
+    if not is_unavailable(error):
+        current_app.logger.error("Unexpected database error on %s %s", request.method,
+                                 request.path, exc_info=error)
+        return _internal_error(error)
+    current_app.logger.warning("Database unavailable (%s %s): %s", request.method, request.path,
+                               database_problem(error))
+    if _wants_json():
+        response, _ = json_error(503, "unavailable", UNAVAILABLE_MESSAGE)
+    else:
+        response = make_response(render_template("error.html", status=503,
+                                                 message=UNAVAILABLE_MESSAGE))
+    response.status_code = 503
+    response.headers.update(unavailable_headers())
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sa.exc.DBAPIError, _database_error)
+    app.register_error_handler(sa.exc.TimeoutError, _database_error)
     app.register_error_handler(IntakeError, _intake_error)
     app.register_error_handler(InternalServerError, _internal_error)

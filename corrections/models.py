@@ -235,6 +235,8 @@ class EditorSession(db.Model):
     """A signed-in session, known to the server: signing out deletes it, so a copy of the
     cookie stops working. Only a hash of the cookie's token is kept."""
     __tablename__ = "editor_session"
+    __table_args__ = {"info": {"leave_out_of_export": "sign-in sessions belong to the server "
+                                                      "they were made on; editors sign in again"}}
 
     token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     editor_id: Mapped[int] = mapped_column(sa.ForeignKey("editor.id"), index=True)
@@ -286,6 +288,8 @@ class QueueCount(db.Model):
     (see 0002_dashboard.create_triggers).
     """
     __tablename__ = "queue_count"
+    __table_args__ = {"info": {"leave_out_of_export": "counts kept by triggers; an import "
+                                                      "rebuilds them as it writes the requests"}}
 
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"), primary_key=True)
     state: Mapped[State] = mapped_column(str_enum(State, "queue_count_state"), primary_key=True)

@@ -10,6 +10,13 @@ SECRET_KEY = None
 
 # Database. Default: SQLite at instance/corrections.sqlite3 (WAL mode).
 # SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://corrections:secret@127.0.0.1/corrections"
+# Engine options: pool_pre_ping makes the app serve again by itself after the database
+# restarts; hide_parameters keeps reader text out of error messages. Keep both.
+# SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+# Seconds to wait for a PostgreSQL connection before answering 503 "try again".
+# DATABASE_CONNECT_TIMEOUT = 5
+# Seconds a SQLite write waits for another writer's lock before answering 503 "try again".
+# SQLITE_BUSY_TIMEOUT = 15
 
 # Absolute base URL of this service, used in emails and by the widget.
 PUBLIC_URL = "https://corrections.example.org"
@@ -29,6 +36,7 @@ MAIL_TIMEOUT = 10  # seconds for connect and each SMTP answer
 
 # Rate limits. Shared storage is needed when more than one process serves the app.
 # A client is an IPv4 address or an IPv6 /64 network, for every limit.
+# With "memory://" each process counts for itself (admins are warned when this is detected).
 RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
 INTAKE_RATE_LIMIT = "10 per minute;100 per day"       # suggestions per client
 INTAKE_SITE_RATE_LIMIT = "60 per minute;5000 per day"  # suggestions per site, all clients
@@ -47,8 +55,15 @@ CONFIRM_EMAIL_CLIENT_RATE_LIMIT = "10 per day"
 FORM_MIN_SECONDS = 3
 API_MIN_ELAPSED_MS = 1500
 COMMENT_MAX_LINKS = 3
+# Redis client timeouts (seconds); while Redis is unreachable each process counts in its own
+# memory and logs a warning, rather than refusing readers and editors.
+# RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# RATELIMIT_SWALLOW_ERRORS = True
 
-# How many reverse proxies in front of the app set X-Forwarded-For (0: none).
+# How many reverse proxies in front of the app set X-Forwarded-For (0: none; 1 behind nginx).
+# 0 behind a proxy: every reader has the proxy's address and all share one limit (logged once,
+# shown to admins). 1 without a proxy: a forged X-Forwarded-For escapes every limit.
 PROXY_FIX_X_FOR = 1
 
 # Query parameters dropped from article URLs ("*" matches a prefix).
@@ -67,3 +82,20 @@ DEMO = False
 # Days after which `flask --app corrections privacy purge` removes readers' personal data
 # from closed requests and the bodies of delivered emails.
 RETENTION_DAYS = 365
+
+# The mail worker's heartbeat: reported silent (on /healthz, the outbox page and the
+# dashboard) when older than this many seconds; keep it a few times MAIL_POLL_SECONDS.
+# MAIL_POLL_SECONDS = 5
+# MAIL_WORKER_SILENT_SECONDS = 60
+
+# Logs on standard error: "text", or "json" (one object per line) for log shippers.
+LOG_FORMAT = "text"
+# LOG_LEVEL = "INFO"
+# How often each web process records itself for the admins' configuration warnings (seconds).
+# PROCESS_STATUS_SECONDS = 60
+
+# Failed sign-ins allowed per account (by its address, however it is spelt) and per client;
+# password-reset requests likewise.
+# LOGIN_RATE_LIMIT_ACCOUNT = "5 per 15 minutes"
+# LOGIN_RATE_LIMIT_CLIENT = "20 per 15 minutes"
+# PASSWORD_RESET_RATE_LIMIT = "5 per hour"

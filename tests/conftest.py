@@ -1,7 +1,7 @@
 """Fixtures: every test that uses `app` runs once on SQLite and once on PostgreSQL.
 
-PostgreSQL, Redis and Chromium are skipped with a reason when unreachable, unless named in
-CORRECTIONS_TEST_REQUIRE (comma-separated: postgresql,redis,chromium), as .ci/run does.
+PostgreSQL, Redis, Chromium and nginx are skipped with a reason when unreachable, unless named
+in CORRECTIONS_TEST_REQUIRE (comma-separated: postgresql,redis,chromium,nginx), as .ci/run does.
 """
 import os
 import re

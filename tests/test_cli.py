@@ -105,3 +105,59 @@ def test_db_upgrade_builds_the_schema_on_a_new_database(app_factory, tmp_path):
         tables = set(sa.inspect(db.engine).get_table_names())
     assert {"site", "article", "correction_request", "submission", "editor", "event",
             "outbox_message"} <= tables
+
+
+def test_editor_add_checks_the_address_before_asking_for_a_password(runner, editor):
+    taken = runner.invoke(args=["editor", "add", "editor@news.example.org"], input="")
+    assert taken.exit_code == 1
+    assert taken.output == "Error: EMAIL: There is already an account with this address.\n"
+    invalid = runner.invoke(args=["editor", "add", "not an address"], input="")
+    assert invalid.exit_code == 1
+    assert invalid.output == "Error: EMAIL: This is not a valid email address.\n"
+
+
+def test_editor_password_sets_a_new_password_from_stdin(app, runner, editor):
+    result = runner.invoke(args=["editor", "password", "Editor@News.Example.org", "--password-stdin"],
+                           input="a brand new long password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        account = db.session.get(Editor, editor)
+        assert check_password_hash(account.password_hash, "a brand new long password")
+
+
+def test_editor_password_prompts_twice(app, runner, editor):
+    result = runner.invoke(args=["editor", "password", "editor@news.example.org"],
+                           input="a brand new long password\na brand new long password\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("password") >= 2
+
+
+def test_editor_password_ends_the_editors_sessions(app, runner, editor_client):
+    assert editor_client.get("/dashboard/").status_code == 200
+    runner.invoke(args=["editor", "password", "editor@news.example.org", "--password-stdin"],
+                  input="a brand new long password\n")
+    assert editor_client.get("/dashboard/").status_code == 302
+
+
+def test_editor_password_refuses_an_unknown_address_before_asking(runner):
+    result = runner.invoke(args=["editor", "password", "nobody@example.org"], input="")
+    assert result.exit_code == 1
+    assert result.output == "Error: EMAIL: There is no account with this address.\n"
+
+
+def test_editor_password_refuses_a_short_password_and_keeps_the_old_one(app, runner, editor):
+    with app.app_context():
+        before = db.session.get(Editor, editor).password_hash
+    result = runner.invoke(args=["editor", "password", "editor@news.example.org", "--password-stdin"],
+                           input="short\n")
+    assert result.exit_code == 1 and "at least 12 characters" in result.output
+    with app.app_context():
+        assert db.session.get(Editor, editor).password_hash == before
+
+
+def test_demo_adds_the_current_public_url_to_the_demo_site(app_factory):
+    app_factory().test_cli_runner().invoke(args=["demo"])
+    moved = app_factory(PUBLIC_URL="http://127.0.0.1:5050")
+    assert moved.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with moved.app_context():
+        assert "http://127.0.0.1:5050" in db.session.scalars(sa.select(Site)).one().origins

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
+from ..operations import status
 from . import delivery
 from .forms import ButtonForm
 
@@ -27,6 +28,7 @@ def index():
                                 .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)).all()
     return render_template("outbox/index.html", failed=failed, counts=delivery.status_counts(),
                            waiting_problem=delivery.waiting_problem(), form=ButtonForm(),
+                           worker=status.mail_worker_state(),
                            page_size=PAGE_SIZE)
 
 

@@ -16,6 +16,7 @@ import socket
 import ssl
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import quoprimime
@@ -222,8 +223,10 @@ def claim(limit: int, *, due_by: datetime, exclude: set[int] = frozenset()) -> t
     return ids, lease_until
 
 
-def send_due(*, stop: threading.Event | None = None) -> Report:
-    """Deliver every message due now, batch by batch, then return.
+def send_due(*, stop: threading.Event | None = None,
+             between_batches: Callable[[], None] | None = None) -> Report:
+    """Deliver every message due now, batch by batch, then return; call `between_batches`
+    after each batch (the worker's heartbeat).
 
     Stops early when the SMTP server cannot be used (the worker tries again later) or when
     `stop` is set (after the message in hand). Messages that fail during this pass are not
@@ -238,6 +241,8 @@ def send_due(*, stop: threading.Event | None = None) -> Report:
             break
         batch = send_batch(ids, lease_until, stop=stop)
         report.add(batch)
+        if between_batches is not None:
+            between_batches()
         if batch.connection_error:
             break
     return report

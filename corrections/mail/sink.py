@@ -8,8 +8,10 @@ editor or a mail program.
 import argparse
 import asyncio
 import itertools
+import os
 import re
 import signal
+import sys
 import threading
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -51,7 +53,13 @@ def main(argv=None) -> None:
     handler = SaveToDirectory(options.directory.resolve(), announce)
     controller = Controller(handler, hostname=options.host, port=options.port,
                             loop=asyncio.new_event_loop())
-    controller.start()
+    try:
+        controller.start()
+    except OSError as error:
+        print(f"Mail sink: cannot listen on {options.host}:{options.port} ({os.strerror(error.errno).lower() if error.errno else error}). "
+              "Is another sink or mail server using it? Choose another port, "
+              "e.g. make run SMTP_PORT=8026.", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     announce(f"Mail sink: SMTP on {options.host}:{options.port}; every email is saved "
              f"under {handler.directory}/")
     stop = threading.Event()

@@ -1,35 +1,67 @@
 """The mail worker: write due digests, deliver due messages, wait, repeat, until told to stop."""
+import logging
 import threading
 from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..errors import database_problem
 from ..extensions import db
+from ..operations import status
 from . import delivery, digests
+
+log = logging.getLogger(__name__)
+
+#: After a failed round the wait doubles from MAIL_POLL_SECONDS up to this many polls.
+MAX_BACKOFF_POLLS = 12
 
 
 def run(stop: threading.Event, *, poll_seconds: float | None = None,
         say: Callable[[str], None] = print) -> None:
-    """Loop until `stop` is set. Setting it (on SIGTERM) ends the loop after the message in hand."""
+    """Loop until `stop` is set. Setting it (on SIGTERM) ends the loop after the message in hand.
+
+    No error ends the loop: it is logged (with its traceback, unless the database is merely
+    unreachable) and the worker tries again after a wait that doubles with each failed round.
+    """
     poll = current_app.config["MAIL_POLL_SECONDS"] if poll_seconds is None else poll_seconds
     last_problem = None
+    failures = 0
     while not stop.is_set():
         try:
+            status.record_mail_worker()
             written = digests.send_due_digests()
-            result = delivery.send_due(stop=stop)
-        except SQLAlchemyError as error:
-            # The database may be restarting: say so once, drop the connections, try again later.
-            db.session.rollback()
-            db.session.remove()
-            problem = f"database unavailable: {str(error).splitlines()[0]}"
+            result = delivery.send_due(stop=stop, between_batches=status.record_mail_worker)
+        except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
+            _forget_session()
+            failures += 1
+            if isinstance(error, SQLAlchemyError):
+                # The database may be restarting: say so once, try again later.
+                problem = f"database unavailable: {database_problem(error)}"
+                if problem != last_problem:
+                    log.warning("Mail worker: %s", problem)
+            else:
+                problem = f"{type(error).__name__}: {error}"
+                log.exception("Mail worker: unexpected error; trying again")
+            wait = poll * min(2 ** min(failures - 1, 10), MAX_BACKOFF_POLLS)
             if problem != last_problem:
-                say(f"Mail worker: {problem}; retrying every {poll:g}s.")
+                say(f"Mail worker: {problem}; retrying in {wait:g}s (longer while it lasts).")
             last_problem = problem
-        else:
-            if written:
-                say(f"Mail worker: wrote {written} digest(s).")
-            if result.sent or result.retrying or result.failed:
-                say(f"Mail worker: {result}.")
-            last_problem = None
+            stop.wait(wait)
+            continue
+        if written:
+            say(f"Mail worker: wrote {written} digest(s).")
+        if result.sent or result.retrying or result.failed:
+            say(f"Mail worker: {result}.")
+        if last_problem:
+            say("Mail worker: working again.")
+        last_problem, failures = None, 0
         stop.wait(poll)
+
+
+def _forget_session() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone
+        pass
+    db.session.remove()

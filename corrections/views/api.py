@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, g, request
 
 from .. import intake
-from ..errors import json_error
+from ..database import UNAVAILABLE
+from ..errors import forget_failed_transaction, json_error
 from ..extensions import csrf, db, limiter
 from ..models import Site
 
@@ -18,12 +19,20 @@ def intake_limit() -> str:
 
 
 def _allowed_origin(origin: str | None) -> bool:
-    """An origin that some site lists; the site-specific check comes with the request body."""
+    """An origin that some site lists; the site-specific check comes with the request body.
+
+    While the database cannot be read, any origin may read the answer (a 503 that tells the
+    widget to try again) and send the request, which the intake checks once it can."""
     if not origin or origin == "null":
         return False
     if "site_origins" not in g:  # asked by the preflight check and again for the response
-        g.site_origins = {o for origins in db.session.scalars(sa.select(Site.origins)) for o in origins}
-    return origin in g.site_origins
+        try:
+            g.site_origins = {o for origins in db.session.scalars(sa.select(Site.origins))
+                              for o in origins}
+        except UNAVAILABLE:
+            forget_failed_transaction()
+            g.site_origins = None
+    return g.site_origins is None or origin in g.site_origins
 
 
 @bp.before_request
@@ -44,7 +53,8 @@ def cors(response):
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "POST"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-            response.headers["Access-Control-Max-Age"] = "86400"
+            if g.site_origins is not None:  # a guess made while the database is away is not kept
+                response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 

@@ -4,9 +4,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import intake
+from ..database import UNAVAILABLE
+from ..errors import forget_failed_transaction, unavailable_headers
 from ..extensions import csrf, db, limiter
 from ..forms import SuggestionForm, choices
 from ..models import Site
+from ..operations.status import mail_worker_state
 from .api import intake_limit
 
 bp = Blueprint("public", __name__)
@@ -23,24 +26,31 @@ def suggest():
         form.url.data = request.args.get("url", "")[:2000]
         form.quote.data = request.args.get("quote", "")[:1000]
         form.title.data = request.args.get("title", "")[:300]
-    sites = db.session.execute(sa.select(Site.key, Site.name).order_by(Site.name)).all()
-    form.site.choices = choices([("", "Choose…"), *sites])
     status, headers = 200, {}
-    if form.validate_on_submit():
-        # Timed from the form's own signed time of showing; without one, as sent at once.
-        data = form.as_intake() | {"elapsed_ms": intake.form_elapsed_ms(form.started.data) or 0}
-        try:
-            receipt = intake.receive(data, client=intake.client_of(request),
-                                     min_elapsed_ms=current_app.config["FORM_MIN_SECONDS"] * 1000)
-        except intake.IntakeError as error:
-            form.show_errors(error.fields or {"quote": error.message})
-            status = error.status
-            if error.retry_after is not None:
-                headers["Retry-After"] = str(error.retry_after)
-        else:
-            return redirect(url_for(".thanks", token=intake.thanks_token(receipt)), 303)
-    elif request.method == "POST":
-        status = 400  # only the CSRF token is checked here; the message says what to do
+    try:
+        sites = db.session.execute(sa.select(Site.key, Site.name).order_by(Site.name)).all()
+        form.site.choices = choices([("", "Choose…"), *sites])
+        if form.validate_on_submit():
+            # Timed from the form's own signed time of showing; without one, as sent at once.
+            data = form.as_intake() | {"elapsed_ms": intake.form_elapsed_ms(form.started.data) or 0}
+            try:
+                receipt = intake.receive(data, client=intake.client_of(request),
+                                         min_elapsed_ms=current_app.config["FORM_MIN_SECONDS"] * 1000)
+            except intake.IntakeError as error:
+                form.show_errors(error.fields or {"quote": error.message})
+                status = error.status
+                if error.retry_after is not None:
+                    headers["Retry-After"] = str(error.retry_after)
+            else:
+                return redirect(url_for(".thanks", token=intake.thanks_token(receipt)), 303)
+        elif request.method == "POST":
+            status = 400  # only the CSRF token is checked here; the message says what to do
+    except UNAVAILABLE:
+        # The database cannot be used: show the form again with everything the reader typed.
+        forget_failed_transaction()
+        form.site.choices = choices([(form.site.data or "", form.site.data or "Choose…")])
+        return (render_template("suggest.html", form=form, unavailable=True), 503,
+                unavailable_headers())
     if intake.form_elapsed_ms(form.started.data) is None:  # shown now, or sent without one
         form.started.data = intake.form_started()
     return render_template("suggest.html", form=form), status, headers
@@ -55,8 +65,14 @@ def thanks(token: str):
 
 @bp.get("/healthz")
 def healthz():
+    """200 while the database answers (503 otherwise), with the mail worker's heartbeat:
+    a silent worker makes the status "degraded" without taking the web server out of service."""
     try:
         db.session.execute(sa.text("SELECT 1"))
+        worker = mail_worker_state()
     except SQLAlchemyError:
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
+        forget_failed_transaction()
+        return {"status": "unavailable", "database": "unreachable"}, 503, unavailable_headers()
+    return {"status": "ok" if worker.ok else "degraded", "database": "ok",
+            "mail_worker": worker.state,
+            "mail_worker_seen_at": worker.last_seen and worker.last_seen.isoformat() + "Z"}

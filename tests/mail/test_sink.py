@@ -34,3 +34,16 @@ def test_the_sink_keeps_each_email_as_a_readable_eml_file(app_factory, tmp_path)
     email = message_from_bytes(raw, policy=policy.default)
     assert str(email["Message-ID"]).strip() == message_id
     assert email["Subject"] == "Опечатка: “more then”"
+
+
+def test_the_sink_says_clearly_when_it_cannot_listen(tmp_path):
+    import socket
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        sink = subprocess.run([sys.executable, "-m", "corrections.mail.sink", "--port", str(port),
+                               "--directory", str(tmp_path / "mail")], cwd=ROOT, text=True,
+                              capture_output=True, timeout=PATIENCE)
+    assert sink.returncode == 1
+    assert sink.stderr.strip().splitlines() == [
+        f"Mail sink: cannot listen on 127.0.0.1:{port} (address already in use). Is another sink "
+        "or mail server using it? Choose another port, e.g. make run SMTP_PORT=8026."]
