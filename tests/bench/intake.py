@@ -499,26 +499,32 @@ def report(contenders: dict[str, Contender]) -> None:
     isso = contenders.get("isso")
     isso_rate = isso.result.rate if isso and isso.result else None
     print()
-    print(f"{'':<36}{'':>8}{'':>9}{'':>9}{'':>9}{'':>8}{'':>12}{'cores used':^21}")
-    print(f"{'contender':<36}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'failed':>8}"
-          f"{'CPU ms/req':>12}{'server':>7}{'gen':>6}{'others':>8}{'vs bare':>9}{'p99/bare':>10}"
-          f"{'vs Isso':>9}")
+    print(f"{'':<33}{'':>7}{'':>8}{'':>8}{'':>8}{'':>7}{'':>11}{'-- cores used --':>21}")
+    print(f"{'contender':<33}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}{'non-2xx':>8}{'failed':>7}"
+          f"{'CPU ms/req':>11}{'server':>7}{'gen':>6}{'others':>8}{'vs bare':>8}{'p99/bare':>9}"
+          f"{'vs Isso':>8}{'CPU vs bare':>12}")
     for c in contenders.values():
         r = c.result
         mark = (" !" if c.flagged else "") + (" ~" if c.warnings else "")
         if r is None:
-            print(f"{c.label:<36}  not measured: {c.skipped}{mark}")
+            print(f"{c.label:<33}  not measured: {c.skipped}{mark}")
             continue
         cpu_ms = 1000 * c.server_cpu / r.requests if r.requests else 0
+        # Answers per CPU-second against bare Flask's: steadier than req/s when others share
+        # the machine, but blind to time spent waiting (a database lock, say).
+        vs_bare_cpu = _ratio(bare.server_cpu / bare.result.requests, c.server_cpu / r.requests) \
+            if bare and bare.result and bare.result.requests and r.requests and c.server_cpu else "-"
         vs_isso = _ratio(r.rate, isso_rate) if c.key not in ("bare", "isso") else ""
-        print(f"{c.label:<36}{r.rate:>8.0f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.non_2xx:>9}"
-              f"{r.failed:>8}{cpu_ms:>12.2f}{c.server_cpu / r.seconds:>7.2f}"
-              f"{r.generator_cpu / r.seconds:>6.2f}{c.others_cores:>8.2f}{_ratio(r.rate, bare_rate):>9}"
-              f"{_ratio(r.p99_ms, bare_p99):>10}{vs_isso:>9}{mark}")
+        print(f"{c.label:<33}{r.rate:>7.0f}{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{r.non_2xx:>8}"
+              f"{r.failed:>7}{cpu_ms:>11.2f}{c.server_cpu / r.seconds:>7.2f}"
+              f"{r.generator_cpu / r.seconds:>6.2f}{c.others_cores:>8.2f}{_ratio(r.rate, bare_rate):>8}"
+              f"{_ratio(r.p99_ms, bare_p99):>9}{vs_isso:>8}{vs_bare_cpu:>12}{mark}")
 
     print("req/s counts 2xx answers only; CPU ms/req: gunicorn's CPU per answer; cores used "
           "during the run by gunicorn, the load generator and the rest of the machine; "
-          "p99/bare: this p99 over bare Flask's; ! had errors, ~ noisy (see checks)")
+          "p99/bare: this p99 over bare Flask's; CPU vs bare: answers per CPU-second against "
+          "bare Flask's (steadier on a shared machine, blind to waiting); "
+          "! had errors, ~ noisy (see checks)")
 
     def rate(key):
         c = contenders.get(key)
