@@ -20,8 +20,10 @@ article (Isso: every thread) exists before the clients start. Contenders:
   or started, the reason is printed and the rest goes on.
 
 For each: 2xx answers per second, p50 and p99 latency, non-2xx answers and failed requests
-(a contender with any is flagged: its figures are not comparable), server CPU per request, and
-the CPU the rest of the machine used meanwhile (others' work on a shared machine skews a run).
+(a contender with any is flagged: its figures are not comparable), server CPU per request
+(gunicorn's processes, plus PostgreSQL's backends serving them, as SQLite works inside the
+workers), and the CPU the rest of the machine used meanwhile (others' work on a shared machine
+skews a run).
 After each run the rows stored are checked against the answers given.
 """
 from __future__ import annotations
@@ -41,6 +43,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -105,7 +108,7 @@ class Contender:
     label: str
     load: loadgen.Load | None = None
     result: loadgen.Result | None = None
-    server_cpu: float = 0.0       # CPU seconds of gunicorn's master and workers while measured
+    server_cpu: float = 0.0       # CPU seconds of gunicorn (and PostgreSQL's backends) measured
     others_cores: float = 0.0     # cores the rest of the machine used meanwhile
     skipped: str = ""             # why it was not measured
     checks: list[str] = field(default_factory=list)
@@ -183,6 +186,7 @@ class Server:
     def __init__(self, command: list[str], env: dict[str, str], cwd: Path, log: Path):
         self.port = free_port()
         self.log = log
+        self.database_processes: Callable[[], list[int]] = list  # PostgreSQL's backends for it
         with open(log, "ab") as out:
             self.process = subprocess.Popen(
                 [*command[:-1], "--bind", f"127.0.0.1:{self.port}", *SERVER_SETTINGS, command[-1]],
@@ -204,8 +208,9 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s: {self.log_tail()}")
 
-    def cpu(self) -> float:
-        return sum(process_cpu(pid) for pid in [self.process.pid, *children(self.process.pid)])
+    def processes(self) -> list[int]:
+        """gunicorn's master and workers, and the database server's processes serving them."""
+        return [self.process.pid, *children(self.process.pid), *self.database_processes()]
 
     def log_tail(self) -> str:
         """The last errors the server logged, else its last lines."""
@@ -301,8 +306,26 @@ class Corrections:
                           "CORRECTIONS_SQLALCHEMY_DATABASE_URI": self.url,
                           "CORRECTIONS_RATELIMIT_ENABLED": "false",
                           "CORRECTIONS_INSTANCE_PATH": str(self.instance)})
-        return Server([sys.executable, "-m", "gunicorn", "corrections:create_app()"],
-                      env, ROOT, folder / "gunicorn.log")
+        server = Server([sys.executable, "-m", "gunicorn", "corrections:create_app()"],
+                        env, ROOT, folder / "gunicorn.log")
+        if self.url.startswith("postgresql"):
+            server.database_processes = self.backends
+        return server
+
+    def backends(self) -> list[int]:
+        """PostgreSQL's processes serving this database: SQLite's work is done inside the
+        workers, so on PostgreSQL the server's CPU must include the database's to compare."""
+        import sqlalchemy as sa
+
+        from tests.helpers import PG_ADMIN_URL
+        engine = sa.create_engine(PG_ADMIN_URL)
+        try:
+            with engine.connect() as connection:
+                return list(connection.scalars(
+                    sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
+                    {"name": sa.make_url(self.url).database}))
+        finally:
+            engine.dispose()
 
 
 class _Article(BaseHTTPRequestHandler):
@@ -399,10 +422,11 @@ def measure(contender: Contender, server: Server, options) -> int:
     tag = f"r{os.getpid()}{int(time.time())}"
     warm = loadgen.run(options.generator, server.url, contender.load, connections=CONNECTIONS,
                        seconds=options.warmup, tag=tag + "w")
-    cpu, busy = server.cpu(), machine_busy()
+    processes = server.processes()
+    cpu, busy = sum(map(process_cpu, processes)), machine_busy()
     result = loadgen.run(options.generator, server.url, contender.load, connections=CONNECTIONS,
                          seconds=options.seconds, tag=tag + "m")
-    contender.server_cpu = server.cpu() - cpu
+    contender.server_cpu = sum(map(process_cpu, processes)) - cpu
     others = machine_busy() - busy - contender.server_cpu - result.generator_cpu
     contender.others_cores = max(0.0, others / result.seconds)
     contender.result = result
@@ -520,8 +544,9 @@ def report(contenders: dict[str, Contender]) -> None:
               f"{r.generator_cpu / r.seconds:>6.2f}{c.others_cores:>8.2f}{_ratio(r.rate, bare_rate):>8}"
               f"{_ratio(r.p99_ms, bare_p99):>9}{vs_isso:>8}{vs_bare_cpu:>12}{mark}")
 
-    print("req/s counts 2xx answers only; CPU ms/req: gunicorn's CPU per answer; cores used "
-          "during the run by gunicorn, the load generator and the rest of the machine; "
+    print("req/s counts 2xx answers only; CPU ms/req: the server's CPU per answer (gunicorn, and "
+          "PostgreSQL's backends for it); cores used during the run by the server, the load "
+          "generator and the rest of the machine; "
           "p99/bare: this p99 over bare Flask's; CPU vs bare: answers per CPU-second against "
           "bare Flask's (steadier on a shared machine, blind to waiting); "
           "! had errors, ~ noisy (see checks)")
