@@ -27,6 +27,8 @@ def bare_server(tmp_path):
                            intake.server_env({}), intake.ROOT, tmp_path / "gunicorn.log")
     try:
         server.wait_ready()
+        # The workers load the app after they start: the first answer says one is serving.
+        assert intake.probe(server, intake.NEW)[0] == 201
         yield server
     finally:
         server.stop()
