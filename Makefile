@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app corrections
 PYTEST_ARGS ?=
 
-.PHONY: run test bench clean
+.PHONY: run test bench widget clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench
+
+# Rebuild the served widget (corrections/static/*.min.js) after changing its sources; needs npm.
+widget: $(VENV)/.installed-test
+	$(BIN)/python -m corrections.widget_build --npm-prefix $(VENV)/esbuild
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

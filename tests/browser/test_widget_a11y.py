@@ -61,7 +61,7 @@ def test_the_dialog_with_an_error_has_no_axe_violations(news, page, page_errors,
     dialog = open_dialog(page, news)
     dialog.get_by_label("Email me the outcome").check()
     dialog.get_by_role("button", name="Send").click()
-    dialog.get_by_role("alert").wait_for()
+    dialog.get_by_text("Enter a valid email address.").wait_for()
     assert axe_violations(page, axe_script) == []
 
 

@@ -201,6 +201,21 @@ def widget_dialog(page):
     return page.get_by_role("dialog", name=re.compile("correction|виправлення|تصحيح", re.I))
 
 
+def shown_passage(dialog) -> str:
+    """The passage the dialog shows: the selected one (marked in its context), else the typed one."""
+    dialog.wait_for()  # the dialog's code may still be on its way
+    selected = dialog.locator(".q mark")
+    if selected.is_visible():
+        return selected.inner_text()
+    return dialog.get_by_label(re.compile("^(The passage|Фрагмент)$")).input_value()
+
+
+def shown_context(dialog) -> tuple[str, str, str]:
+    """The words shown dimmed before the selected passage, the passage, and the words after."""
+    dialog.wait_for()
+    return tuple(dialog.locator(".q").evaluate("q => [...q.children].map(c => c.textContent)"))
+
+
 def focused_control(page) -> str:
     """What has the keyboard focus inside the widget, described the way a test names it."""
     return page.evaluate("""() => {
