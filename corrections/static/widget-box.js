@@ -132,7 +132,7 @@ export default (shared) => (corrections) => {
   const date = (value) => `<time datetime="${escape(value)}">${new Date(value).toLocaleDateString(t.code, { dateStyle: 'long' })}</time>`;
   const host = doc.createElement('corrections-box');
   const root = shadow(host, `<section aria-labelledby=h lang=${t.code} dir=${t.dir}><h2 id=h>${t.heading}</h2><ol>${corrections.map((c, index) => `<li id=c${c.id} tabindex=-1>`
-    + `<p><b>${t[c.type]}</b>, ${date(c.published_at)}${c.updated_at ? `, ${t.updated} ${date(c.updated_at)}` : ''}</p>`
+    + `<p><b>${t[`type_${c.type}`]}</b>, ${date(c.published_at)}${c.updated_at ? `, ${t.updated} ${date(c.updated_at)}` : ''}</p>`
     + `<p>${escape(c.note)}</p><p><q>${escape(c.quote.exact)}</q>`
     + `${found[index] ? '' : ` ${t.gone}`}</p>${/^https?:/.test(c.link) ? `<p><a href="${escape(c.link)}">${t.record}</a></p>` : ''}</li>`).join('')}</ol></section>`);
   // A mark's link leads to its note, with the keyboard as with the mouse.
