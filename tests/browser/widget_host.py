@@ -234,3 +234,42 @@ def page_errors(page):
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield errors
     assert errors == [], f"script errors on the page: {errors}"
+
+
+# --- Published corrections, for the corrections box ---------------------------------------
+
+def publish_correction(app, url: str, article: str, exact: str, note: str, *, publication_type="correction",
+                       title="City library reopens") -> int:
+    """A reader's report of `exact` in `article` (as it read then) at `url`, through the real
+    intake, accepted and published with `note`; returns the request's id."""
+    from corrections.extensions import db
+    from corrections.models import Submission
+    from corrections.urls import origin_of
+    from tests.helpers import publish
+
+    quote = expected_quote(article, exact)
+    body = {"site": "news", "url": url, "title": title, "kind": "typo",
+            "quote": {"exact": quote["exact"], "prefix": quote["prefix"], "suffix": quote["suffix"]},
+            "position": {"start": quote["start"], "end": quote["end"]}}
+    response = app.test_client().post("/api/v1/suggestions", json=body, headers={"Origin": origin_of(url)})
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        request_id = db.session.get(Submission, response.get_json()["id"]).request_id
+    publish(app, request_id, note, publication_type)
+    return request_id
+
+
+def corrections_box(page):
+    return page.get_by_role("region", name=re.compile("Corrections to this article|Виправлення до цієї статті"))
+
+
+def marked_passages(page) -> list[str]:
+    """The text of each corrected passage marked in the page, in order."""
+    return page.evaluate("""() => {
+      const passages = [];
+      for (const mark of document.querySelectorAll('corrections-mark')) {
+        if (mark.shadowRoot.querySelector('a')) passages.push('');
+        passages[passages.length - 1] += mark.textContent;
+      }
+      return passages.map((text) => text.replace(/\\s+/g, ' ').trim());
+    }""")
