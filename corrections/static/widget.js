@@ -20,7 +20,7 @@
   // The app lives where this script came from, whatever page loaded it.
   const at = (path) => new URL(path, script.src).href;
   const chunks = {};
-  let host, fab, fabRange, timer, pointer;
+  let host, fab, fabRange, timer;
 
   // --- What a passage is, shared with the dialog and the box --------------------------------
 
@@ -196,13 +196,13 @@
 
   // A selection is the sign that the dialog may be wanted: fetch it now, so it opens at once.
   // On touch screens, show the floating button by the selection (hide it when it goes).
-  addEventListener('pointerdown', (e) => { pointer = e.pointerType; }, { capture: true, passive: true });
   doc.addEventListener('selectionchange', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const range = selection();
       const place = range && placeOf(range);
-      const touch = pointer ? pointer == 'touch' : matchMedia('(pointer:coarse)').matches;
+      // Not a pointer listener, which costs the page's loading: the device's main pointer.
+      const touch = matchMedia('(pointer:coarse)').matches;
       if (place) load('dialog').catch(() => {});
       if (touch && !host?.shadowRoot.querySelector('dialog[open]')) showFab(place && range);
     }, 250);
@@ -212,11 +212,15 @@
 
   // --- The corrections box -------------------------------------------------------------------
 
+  // Asked once the page is idle: starting a request costs the main thread a millisecond or more,
+  // which the page's own loading should not wait for.
   if (config.corrections != 'off') {
-    const query = new URLSearchParams({ site: config.site, url: shared.url() });
-    fetch(at(`api/v1/corrections?${query}`))
-      .then((response) => response.json())
-      .then(({ corrections }) => corrections?.length && load('box').then((box) => box(corrections)))
-      .catch(() => { /* no box: the article reads as it is */ });
+    (window.requestIdleCallback || setTimeout)(() => {
+      const query = new URLSearchParams({ site: config.site, url: shared.url() });
+      fetch(at(`api/v1/corrections?${query}`))
+        .then((response) => response.json())
+        .then(({ corrections }) => corrections?.length && load('box').then((box) => box(corrections)))
+        .catch(() => { /* no box: the article reads as it is */ });
+    }, { timeout: 2000 });
   }
 })();
