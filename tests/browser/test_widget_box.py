@@ -232,3 +232,17 @@ def test_the_box_on_a_phone(browser, news, screenshot):
         screenshot(page, "widget-box-phone")
     finally:
         phone.close()
+
+
+def test_the_demo_article_shows_what_was_published_under_its_own_csp(app_factory, make_site, page, page_errors):
+    from tests.browser.conftest import LiveServer
+    demo = app_factory(DEMO=True)
+    with LiveServer(demo) as server:
+        demo.config["PUBLIC_URL"] = server.url
+        make_site(key="demo", name="The Daily Demo", origins=[server.url])
+        article = re.search(r"<article>(.*)</article>", demo.test_client().get("/demo/").text, re.S).group(1)
+        publish_correction(demo, f"{server.url}/demo/", article, "payed by the regional government",
+                           "“Payed” should have been “paid”.", site="demo")
+        page.goto(f"{server.url}/demo/")
+        expect(corrections_box(page)).to_be_visible()
+        assert marked_passages(page) == ["payed by the regional government"]

@@ -239,7 +239,7 @@ def page_errors(page):
 # --- Published corrections, for the corrections box ---------------------------------------
 
 def publish_correction(app, url: str, article: str, exact: str, note: str, *, publication_type="correction",
-                       title="City library reopens") -> int:
+                       title="City library reopens", site="news") -> int:
     """A reader's report of `exact` in `article` (as it read then) at `url`, through the real
     intake, accepted and published with `note`; returns the request's id."""
     from corrections.extensions import db
@@ -248,7 +248,7 @@ def publish_correction(app, url: str, article: str, exact: str, note: str, *, pu
     from tests.helpers import publish
 
     quote = expected_quote(article, exact)
-    body = {"site": "news", "url": url, "title": title, "kind": "typo",
+    body = {"site": site, "url": url, "title": title, "kind": "typo",
             "quote": {"exact": quote["exact"], "prefix": quote["prefix"], "suffix": quote["suffix"]},
             "position": {"start": quote["start"], "end": quote["end"]}}
     response = app.test_client().post("/api/v1/suggestions", json=body, headers={"Origin": origin_of(url)})
