@@ -12,6 +12,7 @@ from tests.browser.widget_host import (
     drag_select,
     expected_quote,
     select_by_script,
+    settle,
     shown_context,
     shown_passage,
     widget_dialog,
@@ -136,7 +137,8 @@ def test_data_lang_chooses_the_dialog_language_over_the_page(news, page, page_er
 def test_ctrl_enter_without_a_selection_is_left_to_the_page(news, page, page_errors):
     page.goto(news.host.add("/a", article_page(news.url, ARTICLE)))
     page.get_by_text("The library is open").click()
-    page.keyboard.press("Control+Enter")  # returns once the page has handled the key
+    page.keyboard.press("Control+Enter")
+    settle(page)
     assert not widget_dialog(page).is_visible()
     assert page.evaluate("window.CorrectionsWidget") is not None  # the widget was there
 
@@ -148,6 +150,7 @@ def test_ctrl_enter_in_an_editable_part_of_the_article_is_left_to_the_page(news,
     page.get_by_text("The library is open").click()
     drag_select(page, "open every day")
     page.keyboard.press("Control+Enter")
+    settle(page)
     assert not widget_dialog(page).is_visible()
 
 
@@ -293,6 +296,7 @@ def test_closing_and_reopening_on_the_same_passage_keeps_the_text(news, page, pa
     assert not dialog.is_visible()
     drag_select(page, "central library")
     page.keyboard.press("Control+Enter")
+    dialog.wait_for()
     assert dialog.get_by_label("How it should read").input_value() == "central city library"
 
 
@@ -302,6 +306,7 @@ def test_the_widget_adds_nothing_to_the_page_until_a_reader_acts(news, page, pag
     assert page.locator("corrections-widget").count() == 0
     drag_select(page, "central library")
     page.keyboard.press("Control+Enter")
+    widget_dialog(page).wait_for()
     assert page.locator("corrections-widget").count() == 1
 
 

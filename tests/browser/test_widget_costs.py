@@ -29,7 +29,8 @@ def paths(requests) -> list[str]:
 
 def test_an_article_without_corrections_costs_one_cacheable_request_after_the_script(news, page, page_errors):
     seen = requests_to(page, news.url)
-    page.goto(news.host.add("/a", article_page(news.url, ARTICLE)))
+    with page.expect_request_finished(lambda request: "/api/v1/corrections" in request.url):
+        page.goto(news.host.add("/a", article_page(news.url, ARTICLE)))
     page.wait_for_load_state("networkidle")
     assert paths(seen) == ["widget.js", "api/v1/corrections"]
     answer = seen[1].response()

@@ -14,6 +14,7 @@ from tests.browser.widget_host import (
     expected_quote,
     focused_control,
     select_by_script,
+    settle,
     shown_passage,
     widget_dialog,
 )
@@ -93,6 +94,7 @@ def test_the_floating_button_is_for_touch_screens_only(news, page, page_errors):
     select_by_script(page, "childrens’ corner")
     page.keyboard.press("Control+Enter")  # proof that the selection was seen
     widget_dialog(page).wait_for()
+    settle(page)
     assert not page.get_by_role("button", name="Suggest a correction").is_visible()
 
 

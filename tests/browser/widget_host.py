@@ -201,6 +201,12 @@ def widget_dialog(page):
     return page.get_by_role("dialog", name=re.compile("correction|виправлення|تصحيح", re.I))
 
 
+def settle(page) -> None:
+    """Give the widget time to act, before checking that it did not: longer than its selection
+    delay (250 ms) and than fetching a chunk from a server on this machine."""
+    page.wait_for_timeout(600)
+
+
 def shown_passage(dialog) -> str:
     """The passage the dialog shows: the selected one (marked in its context), else the typed one."""
     dialog.wait_for()  # the dialog's code may still be on its way
