@@ -167,7 +167,8 @@ def stale(folder: Path = STATIC) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m corrections.widget_build", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m corrections.widget_build",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--npm-prefix", type=Path, default=Path(".venv") / "esbuild",
                         help="where npm installs esbuild (default: .venv/esbuild)")
     arguments = parser.parse_args(argv)

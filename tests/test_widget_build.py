@@ -33,16 +33,19 @@ def test_every_language_has_every_word(chunk):
     english = set(tables["en"])
     assert set(tables) >= {"en", "uk"}
     for language, table in tables.items():
-        assert set(table) == english, f"{chunk}.{language}: missing {english - set(table)}, extra {set(table) - english}"
+        assert set(table) == english, (
+            f"{chunk}.{language}: missing {english - set(table)}, extra {set(table) - english}")
         assert all(text.strip() for text in table.values()), f"{chunk}.{language} has an empty text"
         for key, text in table.items():
-            assert re.findall(r"\{\w+\}", text) == re.findall(r"\{\w+\}", tables["en"][key]), f"{chunk}.{language}.{key}"
+            placeholders = re.findall(r"\{\w+\}", tables["en"][key])
+            assert re.findall(r"\{\w+\}", text) == placeholders, f"{chunk}.{language}.{key}"
 
 
 def words_used(source: str) -> set[str]:
     """The keys of its words table that a script's source names."""
     text = (STATIC / source).read_text(encoding="utf-8")
-    return (set(re.findall(r"\bt\.(\w+)", text)) | set(re.findall(r"words\(STRINGS\)\.(\w+)", text))) - {"code", "dir"}
+    used = set(re.findall(r"\bt\.(\w+)", text)) | set(re.findall(r"words\(STRINGS\)\.(\w+)", text))
+    return used - {"code", "dir"}
 
 
 def test_every_word_a_script_uses_is_in_its_table():

@@ -102,8 +102,8 @@ def main_thread(app) -> dict[str, object]:
                 page = context.new_page()
                 page.add_init_script(HOOKS)
                 if load == 0:
-                    page.on("requestfinished", lambda r: requests.append(r.url.split("?")[0].removeprefix(server.url))
-                            if r.url.startswith(server.url) else None)
+                    page.on("requestfinished", lambda r: requests.append(
+                        r.url.split("?")[0].removeprefix(server.url)) if r.url.startswith(server.url) else None)
                 for visit in ("cold", "warm"):
                     page.goto(url)
                     page.wait_for_function("() => widgetCost.idle !== undefined")
@@ -139,7 +139,8 @@ def main() -> None:
                 print(f"main-thread cost: not measured ({CHROMIUM} is missing)")
                 return
             cost = main_thread(app)
-            print(f"loader's main-thread work in Chromium (Performance API), {LOADS} loads each; goal at load ≤ 1 ms:")
+            print(f"loader's main-thread work in Chromium (Performance API), {LOADS} loads each; "
+                  "goal at load ≤ 1 ms:")
             for visit, label in (("cold", "first visit"), ("warm", "script cached")):
                 median, worst, idle, idle_worst = cost[visit]
                 print(f"  {label:14} at load: median {median:.2f} ms, max {worst:.2f} ms; "

@@ -105,14 +105,16 @@ def test_an_unchanged_passage_is_marked_where_it_is(news, page, page_errors):
 
 
 def test_a_passage_is_told_from_the_same_words_elsewhere_by_its_context(news, page, page_errors):
-    then = "<p>Opening day came. Then the doors opened, and the crowd came in.</p><p>The doors opened again at noon.</p>"
+    then = ("<p>Opening day came. Then the doors opened, and the crowd came in.</p>"
+            "<p>The doors opened again at noon.</p>")
     publish_correction(news.app, URL, then, "the doors opened", "Fixed.")
     # Today "the doors opened" is there twice, and the second time it has the reported context.
     now = "<p>The mayor spoke first; the doors opened at ten.</p>" + then
     open_article(page, news, now)
     expect(corrections_box(page)).to_be_visible()
     assert marked_passages(page) == ["the doors opened"]
-    assert page.evaluate("document.querySelector('corrections-mark').parentElement.textContent").startswith("Opening day")
+    marked_paragraph = page.evaluate("document.querySelector('corrections-mark').parentElement.textContent")
+    assert marked_paragraph.startswith("Opening day")
 
 
 def test_a_short_passage_whose_sentence_was_rewritten_is_not_marked_on_a_lookalike(news, page, page_errors):
@@ -150,9 +152,11 @@ def test_marks_and_the_box_shift_nothing_above_the_box(news, page, page_errors):
 
 def test_the_page_chooses_where_the_box_goes(news, page, page_errors):
     two_corrections(news.app)
-    open_article(page, news, after='<section class="comments"><div data-corrections-box></div><p>Comments</p></section>')
+    comments = '<section class="comments"><div data-corrections-box></div><p>Comments</p></section>'
+    open_article(page, news, after=comments)
     expect(corrections_box(page)).to_be_visible()
-    assert page.evaluate("document.querySelector('corrections-box').parentElement.hasAttribute('data-corrections-box')")
+    parent = page.evaluate("document.querySelector('corrections-box').parentElement.outerHTML")
+    assert parent.startswith("<div data-corrections-box")
 
 
 def test_data_corrections_off_asks_for_nothing_and_shows_nothing(news, page, page_errors):
@@ -168,7 +172,8 @@ def test_data_corrections_off_asks_for_nothing_and_shows_nothing(news, page, pag
 def test_the_box_under_a_strict_csp(news, page, page_errors, screenshot):
     two_corrections(news.app)
     page.add_init_script("""window.violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective), true);""")
+      document.addEventListener('securitypolicyviolation',
+        (e) => window.violations.push(e.violatedDirective), true);""")
     page.goto(news.host.add("/library", article_page(news.url, NOW, head=CANONICAL),
                             **{"Content-Security-Policy": STRICT_CSP.format(app=news.url)}))
     box = corrections_box(page)

@@ -48,7 +48,8 @@ def test_the_dialog_is_fetched_when_a_passage_is_selected_and_not_before(news, p
     assert "widget/dialog.en.js" not in paths(seen)
 
     drag_select(page, "more then two hundred")
-    page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('/widget/dialog.'))")
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource').some(e => e.name.includes('/widget/dialog.'))")
     assert paths(seen).count("widget/dialog.en.js") == 1
     assert page.locator("corrections-widget").count() == 0  # fetched, not shown: nothing on the page yet
     before = len(seen)
@@ -68,7 +69,8 @@ def test_the_page_language_chooses_which_dialog_is_fetched(news, page, page_erro
 
 def test_a_language_the_widget_lacks_gets_english_with_the_pages_words(news, page, page_errors):
     seen = requests_to(page, news.url)
-    words = '<script type="application/json" id="corrections-strings">{"de": {"title": "Korrektur vorschlagen"}}</script>'
+    words = ('<script type="application/json" id="corrections-strings">'
+             '{"de": {"title": "Korrektur vorschlagen"}}</script>')
     page.goto(news.host.add("/a", article_page(news.url, ARTICLE, lang="de", head=words)))
     select_by_script(page, "central library")
     page.keyboard.press("Control+Enter")

@@ -48,7 +48,8 @@ def title_of(app) -> str:
 def sent_bodies(page) -> list[dict]:
     """The intake requests the page sends, as JSON, in order."""
     bodies = []
-    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/api/v1/suggestions") else None)
+    page.on("request", lambda r: bodies.append(json.loads(r.post_data))
+            if r.url.endswith("/api/v1/suggestions") else None)
     return bodies
 
 
