@@ -10,7 +10,7 @@ SMTP_PORT ?= 8025
 RUN_ENV := CORRECTIONS_PUBLIC_URL=http://127.0.0.1:$(PORT) CORRECTIONS_MAIL_PORT=$(SMTP_PORT)
 PORT_OPEN = $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", $(SMTP_PORT)), 1).close()' 2>/dev/null
 
-.PHONY: run test bench clean
+.PHONY: run test bench widget clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench
+
+# Rebuild the served widget (corrections/static/*.min.js) after changing its sources; needs npm.
+widget: $(VENV)/.installed-test
+	$(BIN)/python -m corrections.widget_build --npm-prefix $(VENV)/esbuild
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -71,10 +71,10 @@ def create_app(test_config=None):
     from . import dashboard
     from .mail import admin as outbox_admin
     from .mail import views as mail_views
-    from .views import api, log, public, widget
+    from .views import api, log, public, read_api, widget
     from .views import auth as auth_views
-    for blueprint in (api.bp, public.bp, log.bp, widget.bp, auth_views.bp, dashboard.bp,
-                      mail_views.bp, outbox_admin.bp):
+    for blueprint in (api.bp, read_api.bp, public.bp, log.bp, widget.bp, auth_views.bp,
+                      dashboard.bp, mail_views.bp, outbox_admin.bp):
         app.register_blueprint(blueprint)
     if app.config["DEMO"]:
         from .views import demo

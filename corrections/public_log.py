@@ -2,7 +2,8 @@
 import sqlalchemy as sa
 
 from .extensions import db
-from .models import CorrectionRequest, PublicationType, Site, State
+from .models import Article, CorrectionRequest, PublicationType, Site, State
+from .urls import url_hash
 
 PAGE_SIZE = 50
 TYPE_LABELS = {
@@ -28,4 +29,18 @@ def published(site: Site, *, before: tuple | None = None,
     if before is not None:
         query = query.where(sa.tuple_(CorrectionRequest.published_at, CorrectionRequest.id)
                             < sa.tuple_(*before))
+    return list(db.session.scalars(query))
+
+
+def published_for_url(site: Site, url: str) -> list[CorrectionRequest]:
+    """Published requests about the article at `url` (already normalised), newest first.
+
+    An article nobody has reported is no row at all: one indexed look-up answers "none".
+    """
+    query = (sa.select(CorrectionRequest)
+             .join(Article, CorrectionRequest.article_id == Article.id)
+             .where(Article.site_id == site.id, Article.url_hash == url_hash(url),
+                    CorrectionRequest.state == State.PUBLISHED)
+             .options(sa.orm.contains_eager(CorrectionRequest.article))
+             .order_by(CorrectionRequest.published_at.desc(), CorrectionRequest.id.desc()))
     return list(db.session.scalars(query))

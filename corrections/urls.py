@@ -1,4 +1,5 @@
 """Article URLs and origins: parsing, checking and normalising."""
+import hashlib
 from fnmatch import fnmatchcase
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -59,6 +60,11 @@ def normalise_url(url: str, tracking_parameters=()) -> str:
              if not any(fnmatchcase(k.lower(), pattern) for pattern in tracking_parameters)]
     return urlunsplit((parts.scheme.lower(), _origin(parts.scheme, parts.hostname, port).split("://", 1)[1],
                        parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def url_hash(normalised_url: str) -> str:
+    """How an article is looked up: SHA-256 of its normalised URL (long URLs index badly)."""
+    return hashlib.sha256(normalised_url.encode()).hexdigest()
 
 
 def public_url_for(endpoint: str, **values) -> str:

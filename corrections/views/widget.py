@@ -1,45 +1,48 @@
-"""GET /widget.js: the embeddable widget, minified, gzipped when the browser accepts it, cached."""
+"""The widget as served: /widget.js (the loader) and /widget/<chunk>.<language>.js (on demand).
+
+The files are the committed build of the sources (corrections/widget_build.py, `make widget`),
+gzipped here once when the browser accepts gzip, with an ETag.
+"""
 import gzip
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 
-from ..minify import minify_js
+from ..widget_build import CHUNKS, LOADER_BUILT, STATIC, built_name, version_of
 
 bp = Blueprint("widget", __name__)
 
-SOURCE = Path(__file__).resolve().parent.parent / "static" / "widget.js"
 # The tag has a fixed address, so browsers revalidate (cheaply, with the ETag) after a day and
 # may keep using their copy for a week meanwhile: a new release reaches readers within a day.
 CACHE_CONTROL = "public, max-age=86400, stale-while-revalidate=604800"
+# A chunk asked for by its version (the loader names it) never changes at that address.
+CACHE_FOREVER = "public, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True)
 class BuiltScript:
-    """The served widget: minified text, its gzipped bytes and a validator."""
+    """A served script: minified text, its gzipped bytes and its version (a digest)."""
     minified: bytes
     gzipped: bytes
     version: str
 
 
-@lru_cache(maxsize=4)
-def _build(path: Path, modified_ns: int) -> BuiltScript:
-    minified = minify_js(path.read_text(encoding="utf-8")).encode("utf-8")
+@lru_cache(maxsize=16)
+def _load(path: Path, modified_ns: int) -> BuiltScript:
+    minified = path.read_bytes()
     return BuiltScript(minified=minified, gzipped=gzip.compress(minified, compresslevel=9, mtime=0),
-                       version=hashlib.sha256(minified).hexdigest()[:20])
+                       version=version_of(minified))
 
 
-def built_script(path: Path = SOURCE) -> BuiltScript:
-    """The widget as served; rebuilt when the source file changes."""
-    return _build(path, path.stat().st_mtime_ns)
+def built_script(name: str = LOADER_BUILT, folder: Path = STATIC) -> BuiltScript:
+    """A built file as served; read again when it changes (after `make widget`)."""
+    path = folder / name
+    return _load(path, path.stat().st_mtime_ns)
 
 
-@bp.get("/widget.js")
-def script():
-    built = built_script()
+def _serve(built: BuiltScript, cache_control: str) -> Response:
     if request.accept_encodings["gzip"]:
         response = Response(built.gzipped)
         response.content_encoding = "gzip"
@@ -50,8 +53,26 @@ def script():
     response.mimetype = "text/javascript"
     response.charset = "utf-8"
     response.vary.add("Accept-Encoding")
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    # Any page may load the script, including pages that demand CORS or CORP for scripts.
+    response.headers["Cache-Control"] = cache_control
+    # Any page may load the scripts; the chunks are ES modules, which browsers fetch with CORS.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response.make_conditional(request)
+
+
+@bp.get("/widget.js")
+def script():
+    return _serve(built_script(), CACHE_CONTROL)
+
+
+@bp.get("/widget/<chunk>.<language>.js")
+def chunk(chunk: str, language: str):
+    if chunk not in CHUNKS or not language.isalpha():
+        abort(404)
+    try:
+        built = built_script(built_name(chunk, language))
+    except FileNotFoundError:
+        abort(404)
+    # An older loader may ask for an older version: it gets today's, cached like the loader.
+    fresh = request.args.get("v") == built.version
+    return _serve(built, CACHE_FOREVER if fresh else CACHE_CONTROL)

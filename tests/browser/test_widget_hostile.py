@@ -110,6 +110,7 @@ def test_the_widget_changes_nothing_on_the_host_page(news, page, page_errors):
                            " document.styleSheets.length]")
     drag_select(page, "more then two hundred")
     page.keyboard.press("Control+Enter")
+    widget_dialog(page).wait_for()
     page.keyboard.press("Escape")
     after = page.evaluate("() => [document.body.innerHTML.replace(/<corrections-widget><\\/corrections-widget>/, '')"
                           ".length, getComputedStyle(document.body).font, document.styleSheets.length]")

@@ -201,6 +201,27 @@ def widget_dialog(page):
     return page.get_by_role("dialog", name=re.compile("correction|виправлення|تصحيح", re.I))
 
 
+def settle(page) -> None:
+    """Give the widget time to act, before checking that it did not: longer than its selection
+    delay (250 ms) and than fetching a chunk from a server on this machine."""
+    page.wait_for_timeout(600)
+
+
+def shown_passage(dialog) -> str:
+    """The passage the dialog shows: the selected one (marked in its context), else the typed one."""
+    dialog.wait_for()  # the dialog's code may still be on its way
+    selected = dialog.locator(".q mark")
+    if selected.is_visible():
+        return selected.inner_text()
+    return dialog.get_by_label(re.compile("^(The passage|Фрагмент)$")).input_value()
+
+
+def shown_context(dialog) -> tuple[str, str, str]:
+    """The words shown dimmed before the selected passage, the passage, and the words after."""
+    dialog.wait_for()
+    return tuple(dialog.locator(".q").evaluate("q => [...q.children].map(c => c.textContent)"))
+
+
 def focused_control(page) -> str:
     """What has the keyboard focus inside the widget, described the way a test names it."""
     return page.evaluate("""() => {
@@ -219,3 +240,42 @@ def page_errors(page):
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield errors
     assert errors == [], f"script errors on the page: {errors}"
+
+
+# --- Published corrections, for the corrections box ---------------------------------------
+
+def publish_correction(app, url: str, article: str, exact: str, note: str, *, publication_type="correction",
+                       title="City library reopens", site="news") -> int:
+    """A reader's report of `exact` in `article` (as it read then) at `url`, through the real
+    intake, accepted and published with `note`; returns the request's id."""
+    from corrections.extensions import db
+    from corrections.models import Submission
+    from corrections.urls import origin_of
+    from tests.helpers import publish
+
+    quote = expected_quote(article, exact)
+    body = {"site": site, "url": url, "title": title, "kind": "typo",
+            "quote": {"exact": quote["exact"], "prefix": quote["prefix"], "suffix": quote["suffix"]},
+            "position": {"start": quote["start"], "end": quote["end"]}}
+    response = app.test_client().post("/api/v1/suggestions", json=body, headers={"Origin": origin_of(url)})
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        request_id = db.session.get(Submission, response.get_json()["id"]).request_id
+    publish(app, request_id, note, publication_type)
+    return request_id
+
+
+def corrections_box(page):
+    return page.get_by_role("region", name=re.compile("Corrections to this article|Виправлення до цієї статті"))
+
+
+def marked_passages(page) -> list[str]:
+    """The text of each corrected passage marked in the page, in order."""
+    return page.evaluate("""() => {
+      const passages = [];
+      for (const mark of document.querySelectorAll('corrections-mark')) {
+        if (mark.shadowRoot.querySelector('a')) passages.push('');
+        passages[passages.length - 1] += mark.textContent;
+      }
+      return passages.map((text) => text.replace(/\\s+/g, ' ').trim());
+    }""")

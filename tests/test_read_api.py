@@ -1,0 +1,135 @@
+"""GET /api/v1/corrections: an article's published corrections, public, cached, open to any origin."""
+import pytest
+
+from tests.conftest import ORIGIN, passage
+from tests.helpers import publish, request_ids
+
+ARTICLE = f"{ORIGIN}/2026/11/city-library-reopens"
+
+
+def corrections(client, url=ARTICLE, site="news", **headers):
+    return client.get("/api/v1/corrections", query_string={"site": site, "url": url}, headers=headers)
+
+
+def test_an_article_without_corrections_gets_a_tiny_empty_answer(client, site):
+    response = corrections(client)
+    assert response.status_code == 200
+    assert response.get_json() == {"corrections": [], "next": None}
+    assert len(response.data) < 40
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["ETag"]
+
+
+def test_a_published_correction_is_listed_with_its_passage_and_a_link_to_the_log(app, client, report):
+    request_id = report(title="City library reopens")
+    publish(app, request_id, "We wrote “more then two hundred”; it was more than two hundred.")
+    [entry] = corrections(client).get_json()["corrections"]
+    assert entry["published_at"].endswith("Z") and len(entry["published_at"]) == 20
+    del entry["published_at"]
+    assert entry == {
+        "id": request_id, "type": "correction", "state": "published",
+        "note": "We wrote “more then two hundred”; it was more than two hundred.",
+        "updated_at": None,
+        "quote": {"exact": "more then two hundred", "prefix": "Monday morning, and ",
+                  "suffix": " readers were waiting"},
+        "position": {"start": 120, "end": 141},
+        "article": {"url": ARTICLE, "title": "City library reopens"},
+        "link": f"http://corrections.test/corrections/news#correction-{request_id}",
+    }
+
+
+def test_the_link_points_at_an_anchor_on_the_public_log(app, client, report):
+    request_id = report()
+    publish(app, request_id, "Fixed.")
+    link = corrections(client).get_json()["corrections"][0]["link"]
+    page = client.get("/corrections/news").get_data(as_text=True)
+    assert f'id="{link.split("#")[1]}"' in page
+
+
+def test_no_reader_data_is_ever_in_the_answer(app, client, report):
+    publish(app, report(name="Ada Reader", email="ada@example.net", comment="secret remark"), "Fixed.")
+    text = corrections(client).get_data(as_text=True)
+    for private in ("Ada Reader", "ada@example.net", "secret remark", "more than two hundred"):
+        assert private not in text
+
+
+def test_only_published_corrections_are_listed(app, client, report):
+    published = report(**passage(1))
+    report(**passage(2))  # still new
+    publish(app, published, "Fixed.")
+    assert [e["id"] for e in corrections(client).get_json()["corrections"]] == [published]
+
+
+def test_newest_first(app, client, report):
+    first, second = report(**passage(1)), report(**passage(2))
+    publish(app, first, "First.")
+    publish(app, second, "Second.", "clarification")
+    entries = corrections(client).get_json()["corrections"]
+    assert [(e["id"], e["type"]) for e in entries] == [(second, "clarification"), (first, "correction")]
+
+
+def test_only_the_article_asked_about(app, client, report):
+    publish(app, report(url=f"{ORIGIN}/another-story"), "Fixed elsewhere.")
+    assert corrections(client).get_json()["corrections"] == []
+
+
+def test_the_url_is_normalised_as_at_intake(app, client, report):
+    publish(app, report(), "Fixed.")
+    messy = "HTTPS://News.Example.org:443/2026/11/city-library-reopens?utm_source=x&fbclid=y#top"
+    assert len(corrections(client, url=messy).get_json()["corrections"]) == 1
+
+
+def test_a_position_less_passage_has_a_null_position(app, client, report):
+    publish(app, report(position=None), "Fixed.")
+    assert corrections(client).get_json()["corrections"][0]["position"] is None
+
+
+def test_a_cached_answer_is_revalidated_with_its_etag(app, client, report):
+    etag = corrections(client).headers["ETag"]
+    assert corrections(client, **{"If-None-Match": etag}).status_code == 304
+    publish(app, report(), "Fixed.")  # the answer changed, so the old validator no longer matches
+    response = corrections(client, **{"If-None-Match": etag})
+    assert response.status_code == 200 and len(response.get_json()["corrections"]) == 1
+
+
+def test_an_unknown_site_is_404_in_the_error_shape(client, site):
+    response = corrections(client, site="nope")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"url": ARTICLE}, "site"),
+    ({"site": "news"}, "url"),
+    ({"site": "", "url": ARTICLE}, "site"),
+    ({"site": "news", "url": "   "}, "url"),
+    ({"site": "news\x00", "url": ARTICLE}, "site"),
+    ({"site": "n" * 65, "url": ARTICLE}, "site"),
+    ({"site": "news", "url": "javascript:alert(1)"}, "url"),
+    ({"site": "news", "url": "/relative/path"}, "url"),
+    ({"site": "news", "url": "https://news.example.org/\x00"}, "url"),
+    ({"site": "news", "url": "https://news.example.org/" + "a" * 2000}, "url"),
+    ({"site": ["news", "other"], "url": ARTICLE}, "site"),
+])
+def test_bad_parameters_are_400_with_the_field_named(client, site, query, field):
+    response = client.get("/api/v1/corrections", query_string=query)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "malformed" and list(error["fields"]) == [field]
+    assert error["message"] == error["fields"][field]
+
+
+def test_the_widget_can_read_it_from_any_page(client, site):
+    preflight = client.options("/api/v1/corrections", headers={
+        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    response = corrections(client, Origin="https://elsewhere.example")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_reading_does_not_touch_the_intake_cors_rules(client, site):
+    response = client.options("/api/v1/suggestions", headers={
+        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"})
+    assert response.status_code == 403
