@@ -38,10 +38,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def problem(status: int, code: str, message: str):
-    """A refusal in the shape the client expects: the JSON error under /api/, a page elsewhere."""
+def problem(status: int, code: str, message: str, fields: dict | None = None):
+    """A refusal in the shape the client expects: the JSON error under /api/ (naming the
+    fields at fault, if any), a page elsewhere."""
     if _wants_json():
-        return json_error(status, code, message)
+        return json_error(status, code, message, fields)
     return render_template("error.html", status=status, message=message), status
 
 

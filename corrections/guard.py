@@ -23,26 +23,30 @@ class IdConverter(IntegerConverter):
         return super().to_python(value)
 
 
-def _has_nul(values) -> bool:
-    return any("\x00" in key or any("\x00" in value for value in values.getlist(key))
-               for key in values)
+def _with_nul(values) -> list[str]:
+    """The names of the parameters whose name or value holds a NUL."""
+    return [key for key in values
+            if "\x00" in key or any("\x00" in value for value in values.getlist(key))]
 
 
 def refuse_nul_characters():
     """A NUL in the address, the query or a form: PostgreSQL cannot store or even compare
     text with one, so it is refused here, in one place, with a 400 that says why."""
-    where = None
+    where, names = None, []
     if "\x00" in request.path:
         where = "address"
-    elif _has_nul(request.args):
+    elif names := _with_nul(request.args):
         where = "address"
     elif (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-          and request.endpoint not in CHECKS_ITS_OWN_FORM and _has_nul(request.form)):
+          and request.endpoint not in CHECKS_ITS_OWN_FORM and (names := _with_nul(request.form))):
         where = "form"
-    if where is not None:
-        return problem(400, "malformed", f"The {where} contains a NUL character, which is "
-                                         "not allowed.")
-    return None
+    if where is None:
+        return None
+    names = [name.replace("\x00", "\ufffd") for name in names]
+    what = f"The {where}" if len(names) != 1 else (
+        f"The {'parameter' if where == 'address' else 'field'} “{names[0]}”")
+    message = f"{what} contains a NUL character, which is not allowed."
+    return problem(400, "malformed", message, {name: message for name in names} or None)
 
 
 def init_app(app: Flask) -> None:

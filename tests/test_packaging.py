@@ -61,8 +61,12 @@ def pages_without_arguments() -> list[str]:
     from corrections import create_app
     app = create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(32), "DEMO": True,
                       "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    return sorted(rule.rule for rule in app.url_map.iter_rules()
+    return sorted(rule.rule + QUERIES.get(rule.rule, "") for rule in app.url_map.iter_rules()
                   if "GET" in rule.methods and not rule.arguments)
+
+
+#: Pages that need a query to answer more than "what is missing".
+QUERIES = {"/api/v1/corrections": "?site=demo&url=http://127.0.0.1/demo/"}
 
 
 def environment(home: Path, **settings) -> dict[str, str]:
