@@ -40,7 +40,7 @@ run: $(VENV)/.installed-dev instance/config.py
 	$(RUN_ENV) CORRECTIONS_DEMO=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.parallel $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench

@@ -36,12 +36,23 @@ def unavailable(service: str, reason: str):
 def pytest_addoption(parser):
     parser.addoption("--db", default="sqlite,postgresql",
                      help="comma-separated database backends to run the suite on")
+    parser.addoption("--database-tests-only", action="store_true",
+                     help="leave out the tests that use no database (another run has them)")
 
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         backends = metafunc.config.getoption("db").split(",")
         metafunc.parametrize("backend", backends, scope="session")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("database_tests_only"):
+        return
+    without = [item for item in items if "backend" not in getattr(item, "fixturenames", ())]
+    if without:
+        config.hook.pytest_deselected(items=without)
+        items[:] = [item for item in items if "backend" in getattr(item, "fixturenames", ())]
 
 
 def _migrate(url: str) -> None:
