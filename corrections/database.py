@@ -25,6 +25,17 @@ def _configure_sqlite(dbapi_connection, _record, *, busy_timeout_ms: int) -> Non
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
     cursor.close()
+    _begin_immediate(dbapi_connection)
+
+
+def _begin_immediate(dbapi_connection, *_args) -> None:
+    """Write transactions begin IMMEDIATE: the write lock is taken (waiting up to the busy
+    timeout) by the BEGIN the driver issues before the first write, not on a later write in a
+    transaction that has read meanwhile, which SQLite refuses at once with "database is
+    locked" when another process wrote in between. Reads outside a write stay lock-free.
+    The pool sets the driver's default back after an AUTOCOMMIT use, so again at checkout."""
+    if dbapi_connection.isolation_level == "":
+        dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def configure(app: Flask) -> None:
@@ -44,3 +55,4 @@ def init_app(app: Flask) -> None:
             busy_timeout_ms = round(float(app.config["SQLITE_BUSY_TIMEOUT"]) * 1000)
             sa.event.listen(engine, "connect",
                             functools.partial(_configure_sqlite, busy_timeout_ms=busy_timeout_ms))
+            sa.event.listen(engine, "checkout", _begin_immediate)
