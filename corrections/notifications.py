@@ -48,12 +48,14 @@ def link_days() -> int:
     return max(1, current_app.config["ACTION_TOKEN_MAX_AGE"] // 86400)
 
 
-def new_request(request: CorrectionRequest, submission: Submission) -> None:
+def new_request(request: CorrectionRequest, submission: Submission, *,
+                editors: dict | None = None) -> None:
     """Tell the site's editors about a new queue item (digest sites hear later, in bulk).
 
     Called by the mail worker for the request's "created" event, so the request may have
     changed since: a request a digest listed already gets no second message, and one an
     editor has acted on is shown as it stands, without action links (docs/email.md).
+    `editors`: the site's editor accounts by address, when the caller has them already.
     """
     site = request.site
     if (site.notify_mode is not NotifyMode.IMMEDIATE or not site.notify_emails
@@ -67,7 +69,8 @@ def new_request(request: CorrectionRequest, submission: Submission) -> None:
                            execution_options={"synchronize_session": False})
         return
     addresses = unique_addresses(site.notify_emails)
-    editors = links.editors_by_address(addresses)
+    if editors is None:
+        editors = links.editors_by_address(addresses)
     untouched = request.state is State.NEW
     for address in addresses:
         context = editor_context(request, editors.get(address.lower()) if untouched else None)

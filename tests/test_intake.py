@@ -87,6 +87,7 @@ def test_repeat_report_sends_no_second_notification(app, post_suggestion):
     post_suggestion()
     post_suggestion()
     with app.app_context():
+        events.write_due_emails()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
             OutboxMessage.kind == "editor_new_request")) == 1
 
