@@ -45,6 +45,11 @@ def configure(app: Flask) -> None:
     if url.get_backend_name() == "postgresql":
         options["connect_args"] = {"connect_timeout": int(app.config["DATABASE_CONNECT_TIMEOUT"]),
                                    **options.get("connect_args", {})}
+        # Sized for gunicorn's sync workers (one request at a time per process), so that
+        # workers x pool stays well inside PostgreSQL's max_connections.
+        pool_size = int(app.config["DATABASE_POOL_SIZE"])
+        options.setdefault("pool_size", pool_size)
+        options.setdefault("max_overflow", pool_size)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
