@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import re
 import secrets
@@ -381,6 +382,42 @@ class _Retry(enum.Enum):
     MAY_BE_BLOCKED = "may be blocked"
 
 
+@functools.cache
+def _statements(dialect: str, with_email: bool, block_checked: bool) -> dict[str, sa.Executable]:
+    """The write path's statements, built once per shape: building SQLAlchemy expressions
+    per request costs more than executing them. Values are bound at execution."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    bind = sa.bindparam
+    upsert = insert(Article).values(site_id=bind("site_id"), url=bind("url"),
+                                    url_hash=bind("url_hash"), title=bind("title"),
+                                    created_at=bind("now"), last_submission_at=bind("now"))
+    block = sa.null() if block_checked else spam.possible_block(dialect, with_email)
+    group = sa.select(CorrectionRequest.id, CorrectionRequest.state, CorrectionRequest.quote_exact,
+                      CorrectionRequest.quote_prefix, CorrectionRequest.quote_suffix)
+    return {
+        # The upsert also reads the site's version and the block list: no statement of their own.
+        "article": upsert.on_conflict_do_update(
+            index_elements=["site_id", "url_hash"],
+            set_={"last_submission_at": upsert.excluded.last_submission_at})
+        .returning(Article.id, sites.version_of(bind("site_id")).label("site_version"),
+                   block.label("block_id")),
+        "group": group.where(
+            CorrectionRequest.article_id == bind("article_id"),
+            CorrectionRequest.state.in_(OPEN_STATES),
+            CorrectionRequest.proposed == bind("proposed"),
+            (CorrectionRequest.quote_exact == bind("exact"))
+            | ((CorrectionRequest.position_start < bind("position_end"))
+               & (CorrectionRequest.position_end > bind("position_start"))))
+        .order_by(CorrectionRequest.id),
+        "request": sa.insert(CorrectionRequest).returning(CorrectionRequest.id),
+        "repeat": sa.update(CorrectionRequest).where(CorrectionRequest.id == bind("request_id_"))
+        .values(submission_count=CorrectionRequest.submission_count + 1,
+                last_submission_at=bind("now")),
+        "submission": sa.insert(Submission).returning(Submission.id),
+        "event": sa.insert(Event),
+    }
+
+
 def submit(suggestion: Suggestion, client: Client, *, client_hash: str,
            block_checked: bool = False) -> Receipt | _Retry:
     """Store a submission, grouped with an open request for the same passage, and the event
@@ -391,61 +428,56 @@ def submit(suggestion: Suggestion, client: Client, *, client_hash: str,
     email is written here; the event carries what happened (mail.events).
     """
     connection = db.session.connection()
+    statements = _statements(connection.dialect.name, bool(suggestion.email), block_checked)
     now = utcnow()
     site = suggestion.site
-    url_hash = hashlib.sha256(suggestion.url.encode()).hexdigest()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     # The upsert takes the article's row lock on PostgreSQL and the write lock on SQLite (a
     # write transaction begins IMMEDIATE, see database.py), so two identical reports arriving
     # together are grouped one after the other, never both anew. The title is the reader's
     # only for an article not seen before: after that it belongs to the newsroom.
-    upsert = insert(Article).values(site_id=site.id, url=suggestion.url, url_hash=url_hash,
-                                    title=suggestion.title, created_at=now, last_submission_at=now)
-    article = connection.execute(
-        upsert.on_conflict_do_update(index_elements=["site_id", "url_hash"],
-                                     set_={"last_submission_at": upsert.excluded.last_submission_at})
-        .returning(Article.id, sites.version_of(site.id).label("site_version"),
-                   (sa.null() if block_checked else spam.possible_block(suggestion, client_hash))
-                   .label("block_id"))).one()
+    parameters = {"site_id": site.id, "url": suggestion.url, "title": suggestion.title, "now": now,
+                  "url_hash": hashlib.sha256(suggestion.url.encode()).hexdigest()}
+    if not block_checked:
+        parameters |= spam.block_parameters(suggestion, client_hash)
+    article = connection.execute(statements["article"], parameters).one()
     if article.site_version != site.version or article.block_id is not None:
         db.session.rollback()
         return _Retry.SITE_CHANGED if article.site_version != site.version else _Retry.MAY_BE_BLOCKED
-    group = _find_group(connection, article.id, suggestion)
+    position = suggestion.position or (None, None)
+    group = _find_group(connection.execute(statements["group"], {
+        "article_id": article.id, "proposed": suggestion.proposed, "exact": suggestion.exact,
+        "position_start": position[0], "position_end": position[1]}), suggestion)
     if group is None:
-        request_id = connection.execute(sa.insert(CorrectionRequest).values(
-            site_id=site.id, article_id=article.id, quote_exact=suggestion.exact,
-            quote_prefix=suggestion.prefix, quote_suffix=suggestion.suffix,
-            position_start=suggestion.position[0] if suggestion.position else None,
-            position_end=suggestion.position[1] if suggestion.position else None,
-            kind=suggestion.kind, proposed=suggestion.proposed, state=State.NEW,
-            submission_count=1, created_at=now, updated_at=now, last_submission_at=now)
-            .returning(CorrectionRequest.id)).scalar_one()
+        request_id = connection.execute(statements["request"], {
+            "site_id": site.id, "article_id": article.id, "quote_exact": suggestion.exact,
+            "quote_prefix": suggestion.prefix, "quote_suffix": suggestion.suffix,
+            "position_start": position[0], "position_end": position[1],
+            "kind": suggestion.kind, "proposed": suggestion.proposed, "state": State.NEW,
+            "submission_count": 1, "created_at": now, "updated_at": now,
+            "last_submission_at": now}).scalar_one()
     else:
         request_id = group.id
         # An SQL increment, so it never loses a count.
-        connection.execute(
-            sa.update(CorrectionRequest).where(CorrectionRequest.id == request_id)
-            .values(submission_count=CorrectionRequest.submission_count + 1, last_submission_at=now))
+        connection.execute(statements["repeat"], {"request_id_": request_id, "now": now})
     reference = _new_reference()
-    notify = suggestion.notify and bool(suggestion.email)
-    submission_id = connection.execute(sa.insert(Submission).values(
-        request_id=request_id, reference=reference, article_url=suggestion.submitted_url,
-        comment=suggestion.comment, name=suggestion.name, email=suggestion.email,
-        notify=suggestion.notify, client_hash=client_hash,
-        user_agent=clean_header(client.user_agent, USER_AGENT_LIMIT), created_at=now)
-        .returning(Submission.id)).scalar_one()
+    submission_id = connection.execute(statements["submission"], {
+        "request_id": request_id, "reference": reference, "article_url": suggestion.submitted_url,
+        "comment": suggestion.comment, "name": suggestion.name, "email": suggestion.email,
+        "notify": suggestion.notify, "client_hash": client_hash,
+        "user_agent": clean_header(client.user_agent, USER_AGENT_LIMIT),
+        "created_at": now}).scalar_one()
     # What happened, for the audit trail and the mail worker. A repeat whose reader did not
     # ask to hear the outcome calls for no email, so it needs no event: its row says it all.
+    event = {"request_id": request_id, "submission_id": submission_id, "created_at": now,
+             "mail_due": True, "editor_id": None}
     if group is None:
-        connection.execute(sa.insert(Event).values(
-            request_id=request_id, submission_id=submission_id, action="created", from_state=None,
-            to_state=State.NEW, note="Reported by a reader.", created_at=now, mail_due=True))
-    elif notify:
-        connection.execute(sa.insert(Event).values(
-            request_id=request_id, submission_id=submission_id, action="reported_again",
-            from_state=group.state, to_state=group.state,
-            note="Reported again by a reader who asked to hear the outcome.", created_at=now,
-            mail_due=True))
+        connection.execute(statements["event"], event | {
+            "action": "created", "from_state": None, "to_state": State.NEW,
+            "note": "Reported by a reader."})
+    elif suggestion.notify and suggestion.email:
+        connection.execute(statements["event"], event | {
+            "action": "reported_again", "from_state": group.state, "to_state": group.state,
+            "note": "Reported again by a reader who asked to hear the outcome."})
     db.session.commit()
     return Receipt(id=submission_id, reference=reference, site=site, notify=suggestion.notify)
 
@@ -454,21 +486,10 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _find_group(connection, article_id: int, s: Suggestion):
-    """The open request for the same passage (same quote in matching context, or an
-    overlapping position) with the same proposed wording, if there is one: a row with what
-    grouping needs."""
-    same_passage = CorrectionRequest.quote_exact == s.exact
-    if s.position:
-        same_passage |= ((CorrectionRequest.position_start < s.position[1])
-                         & (CorrectionRequest.position_end > s.position[0]))
-    candidates = connection.execute(
-        sa.select(CorrectionRequest.id, CorrectionRequest.state, CorrectionRequest.quote_exact,
-                  CorrectionRequest.quote_prefix, CorrectionRequest.quote_suffix)
-        .where(CorrectionRequest.article_id == article_id,
-               CorrectionRequest.state.in_(OPEN_STATES),
-               CorrectionRequest.proposed == s.proposed, same_passage)
-        .order_by(CorrectionRequest.id))
+def _find_group(candidates, s: Suggestion):
+    """Of the open requests for the same passage (same quote, or an overlapping position)
+    with the same proposed wording, the first whose context matches: a row with what
+    grouping needs, or None."""
     prefix, suffix = _squash(s.prefix), _squash(s.suffix)
     for candidate in candidates:
         if candidate.quote_exact != s.exact or _context_matches(candidate, prefix, suffix):

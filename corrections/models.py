@@ -91,6 +91,15 @@ class Site(db.Model):
         return origin in self.origins
 
 
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _bump_changed_sites(session, _context, _instances) -> None:
+    """Every change to a site moves its version, in whichever process makes it: the intake's
+    per-process copies (corrections.sites) are good only while it stands."""
+    for site in session.dirty:
+        if isinstance(site, Site) and session.is_modified(site, include_collections=False):
+            site.version = Site.version + 1
+
+
 class Article(db.Model):
     """An article page, identified by its normalised URL within a site."""
     __table_args__ = (sa.UniqueConstraint("site_id", "url_hash"),)

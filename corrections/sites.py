@@ -1,7 +1,7 @@
 """Sites as the intake sees them: one copy per process, good while the site's version stands.
 
 Every change to a site made through the ORM bumps `Site.version` in the same flush (the
-listener below), so a writer in any process invalidates every other process's copy: the
+listener next to the model), so a writer in any process invalidates every other process's copy: the
 intake reads the site's current version back from the article upsert it makes anyway
 (intake.submit) and, when it differs, forgets its copy and takes the suggestion again.
 A copy is only ever trusted to accept; a refusal that depends on the site is checked against
@@ -45,9 +45,3 @@ def version_of(site_id) -> sa.ScalarSelect:
     """The site's current version, as a column for a statement the intake makes anyway."""
     return sa.select(Site.version).where(Site.id == site_id).scalar_subquery()
 
-
-@sa.event.listens_for(sa.orm.Session, "before_flush")
-def _bump_changed_sites(session, _context, _instances) -> None:
-    for site in session.dirty:
-        if isinstance(site, Site) and session.is_modified(site, include_collections=False):
-            site.version = Site.version + 1

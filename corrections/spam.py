@@ -71,16 +71,29 @@ def _written(suggestion: Suggestion) -> str:
                              suggestion.name)))
 
 
-def possible_block(suggestion: Suggestion, client_hash: str) -> sa.ScalarSelect:
+def possible_block(dialect: str, with_email: bool) -> sa.ScalarSelect:
     """A column for a statement the intake makes anyway: the id of an entry that may block
-    the suggestion, else NULL. A phrase counts when it occurs anywhere in the text, so this
-    can say "maybe" where `blocking_entry` (word boundaries) says no, never the reverse."""
+    the suggestion, else NULL; its values come from `block_parameters`. A phrase counts when
+    it occurs anywhere in the text, so this can say "maybe" where `blocking_entry` (word
+    boundaries) says no, never the reverse."""
+    bind = sa.bindparam
+    exact = [sa.and_(BlockEntry.kind == BlockKind.CLIENT, BlockEntry.value == bind("block_client"))]
+    if with_email:
+        exact.append(sa.and_(BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == bind("block_email")))
+        exact.append(sa.and_(BlockEntry.kind == BlockKind.DOMAIN,
+                             BlockEntry.value.in_(bind("block_domains", expanding=True))))
     # instr/strpos, not LIKE: a phrase is text, never a pattern.
-    find = sa.func.strpos if db.session.get_bind().dialect.name == "postgresql" else sa.func.instr
+    find = sa.func.strpos if dialect == "postgresql" else sa.func.instr
     phrase = sa.and_(BlockEntry.kind == BlockKind.PHRASE,
-                     find(sa.literal(_written(suggestion), sa.Text), BlockEntry.value) > 0)
-    return (sa.select(sa.func.min(BlockEntry.id))
-            .where(sa.or_(*_exact_matches(suggestion, client_hash), phrase)).scalar_subquery())
+                     find(bind("block_text", type_=sa.Text), BlockEntry.value) > 0)
+    return sa.select(sa.func.min(BlockEntry.id)).where(sa.or_(*exact, phrase)).scalar_subquery()
+
+
+def block_parameters(suggestion: Suggestion, client_hash: str) -> dict:
+    parameters = {"block_client": client_hash, "block_text": _written(suggestion)}
+    if suggestion.email:
+        parameters |= {"block_email": suggestion.email, "block_domains": _domains(suggestion.email)}
+    return parameters
 
 
 def blocking_entry(suggestion: Suggestion, client_hash: str) -> BlockEntry | None:
