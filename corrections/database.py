@@ -25,6 +25,17 @@ def _configure_sqlite(dbapi_connection, _record, *, busy_timeout_ms: int) -> Non
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
     cursor.close()
+    _begin_immediate(dbapi_connection)
+
+
+def _begin_immediate(dbapi_connection, *_args) -> None:
+    """Write transactions begin IMMEDIATE: the write lock is taken (waiting up to the busy
+    timeout) by the BEGIN the driver issues before the first write, not on a later write in a
+    transaction that has read meanwhile, which SQLite refuses at once with "database is
+    locked" when another process wrote in between. Reads outside a write stay lock-free.
+    The pool sets the driver's default back after an AUTOCOMMIT use, so again at checkout."""
+    if dbapi_connection.isolation_level == "":
+        dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def configure(app: Flask) -> None:
@@ -34,6 +45,11 @@ def configure(app: Flask) -> None:
     if url.get_backend_name() == "postgresql":
         options["connect_args"] = {"connect_timeout": int(app.config["DATABASE_CONNECT_TIMEOUT"]),
                                    **options.get("connect_args", {})}
+        # Sized for gunicorn's sync workers (one request at a time per process), so that
+        # workers x pool stays well inside PostgreSQL's max_connections.
+        pool_size = int(app.config["DATABASE_POOL_SIZE"])
+        options.setdefault("pool_size", pool_size)
+        options.setdefault("max_overflow", pool_size)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -44,3 +60,4 @@ def init_app(app: Flask) -> None:
             busy_timeout_ms = round(float(app.config["SQLITE_BUSY_TIMEOUT"]) * 1000)
             sa.event.listen(engine, "connect",
                             functools.partial(_configure_sqlite, busy_timeout_ms=busy_timeout_ms))
+            sa.event.listen(engine, "checkout", _begin_immediate)

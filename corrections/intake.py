@@ -1,6 +1,8 @@
 """The intake: one set of rules and one service for both the JSON API and the HTML form."""
 from __future__ import annotations
 
+import enum
+import functools
 import hashlib
 import re
 import secrets
@@ -16,7 +18,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import addresses, clients, notifications, spam
+from . import addresses, clients, sites, spam
 from .extensions import db
 from .models import (
     OPEN_STATES,
@@ -123,8 +125,12 @@ class _Rules:
         return value
 
 
-def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
-    """Check a suggestion against the intake's rules; raise IntakeError on the first kind of failure."""
+def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool = False) -> Suggestion:
+    """Check a suggestion against the intake's rules; raise IntakeError on the first kind of failure.
+
+    The site is this process's copy (corrections.sites) unless `fresh_site`; a refusal that
+    depends on the site is only given after reading it fresh.
+    """
     if not isinstance(data, Mapping):
         raise IntakeError(400, "malformed", "The request body must be a JSON object.")
     rules = _Rules(data)
@@ -135,10 +141,12 @@ def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
     site = None
     site_key = rules.text("site", required=True)
     if site_key:
-        site = db.session.scalar(sa.select(Site).where(Site.key == site_key))
+        site = sites.lookup(site_key, fresh=fresh_site)
         if site is None:
             rules.errors["site"] = "There is no site with this key."
     if site is not None and origin is not None and not site.allows_origin(origin):
+        if not fresh_site:
+            return parse_suggestion(data, origin=origin, fresh_site=True)
         raise IntakeError(403, "origin_not_allowed",
                           "Suggestions for this site are not accepted from this page's origin.")
 
@@ -152,6 +160,8 @@ def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
         try:
             normalised_url = normalise_url(url, current_app.config["TRACKING_PARAMETERS"])
             if site is not None and not site.allows_origin(origin_of(url)):
+                if not fresh_site:
+                    return parse_suggestion(data, origin=origin, fresh_site=True)
                 rules.errors["url"] = "The article must be on one of this site's own addresses."
         except URLError as error:
             rules.errors["url"] = str(error)
@@ -311,12 +321,11 @@ def read_thanks_token(token: str) -> Thanked | None:
 @dataclass(frozen=True)
 class Receipt:
     """What the reader is told. A suggestion refused by a spam guard gets a receipt of the
-    same shape (a plausible id and reference) and `submission` None: nothing was stored."""
+    same shape (a plausible id and reference): nothing was stored."""
     id: int
     reference: str
     site: Site
     notify: bool
-    submission: Submission | None = None
 
 
 def receive(data: Any, *, client: Client, min_elapsed_ms: int, origin: str | None = None) -> Receipt:
@@ -328,26 +337,38 @@ def receive(data: Any, *, client: Client, min_elapsed_ms: int, origin: str | Non
     """
     suggestion = parse_suggestion(data, origin=origin)
     hashed = clients.client_hash(client.ip)
-    reason, entry = None, None
+    reason = None
     if suggestion.trap_filled:
         reason = spam.HONEYPOT
     elif suggestion.elapsed_ms is not None and suggestion.elapsed_ms < min_elapsed_ms:
         reason = spam.TOO_FAST
-    else:
-        entry = spam.blocking_entry(suggestion, hashed)
-        reason = spam.BLOCKED if entry is not None else None
     if reason is not None:
-        spam.count_refusal(suggestion.site, reason, entry)
-        return Receipt(id=_plausible_id(), reference=_new_reference(), site=suggestion.site,
-                       notify=suggestion.notify)
+        return _refused(suggestion, reason)
     wait = clients.over_limit(current_app.config["INTAKE_SITE_RATE_LIMIT"], "intake-site",
                               suggestion.site.key)
     if wait is not None:
         raise IntakeError(429, "rate_limited", "This site is receiving too many suggestions "
                           "right now. Please try again later.", retry_after=wait)
-    submission = submit(suggestion, client)
-    return Receipt(id=submission.id, reference=submission.reference, site=suggestion.site,
-                   notify=submission.notify, submission=submission)
+    block_checked = False
+    while True:
+        outcome = submit(suggestion, client, client_hash=hashed, block_checked=block_checked)
+        if isinstance(outcome, Receipt):
+            return outcome
+        if outcome is _Retry.SITE_CHANGED:
+            # An admin changed the site since this process read it: take it again, fresh.
+            sites.forget(suggestion.site.key)
+            suggestion = parse_suggestion(data, origin=origin, fresh_site=True)
+        else:  # _Retry.MAY_BE_BLOCKED: the full check, then store or refuse
+            entry = spam.blocking_entry(suggestion, hashed)
+            if entry is not None:
+                return _refused(suggestion, spam.BLOCKED, entry)
+            block_checked = True
+
+
+def _refused(suggestion: Suggestion, reason: str, entry=None) -> Receipt:
+    spam.count_refusal(suggestion.site, reason, entry)
+    return Receipt(id=_plausible_id(), reference=_new_reference(), site=suggestion.site,
+                   notify=suggestion.notify)
 
 
 def _plausible_id() -> int:
@@ -355,83 +376,120 @@ def _plausible_id() -> int:
     return (db.session.scalar(sa.select(sa.func.max(Submission.id))) or 0) + 1
 
 
-def submit(suggestion: Suggestion, client: Client) -> Submission:
-    """Store a submission, grouped with an open request for the same passage, in one transaction."""
-    article = _lock_article(suggestion)
-    request = _find_group(article, suggestion)
-    now = utcnow()
-    is_new = request is None
-    if is_new:
-        request = CorrectionRequest(
-            site=suggestion.site, article=article, quote_exact=suggestion.exact,
-            quote_prefix=suggestion.prefix, quote_suffix=suggestion.suffix,
-            position_start=suggestion.position[0] if suggestion.position else None,
-            position_end=suggestion.position[1] if suggestion.position else None,
-            kind=suggestion.kind, proposed=suggestion.proposed, state=State.NEW,
-            submission_count=1, created_at=now, updated_at=now, last_submission_at=now)
-        db.session.add(request)
-        db.session.add(Event(request=request, action="created", from_state=None,
-                             to_state=State.NEW, note="Reported by a reader.", created_at=now))
-    else:
-        # An SQL increment, so it never loses a count even if the row was read earlier.
-        db.session.execute(
-            sa.update(CorrectionRequest).where(CorrectionRequest.id == request.id)
-            .values(submission_count=CorrectionRequest.submission_count + 1, last_submission_at=now),
-            execution_options={"synchronize_session": False})
-    submission = Submission(
-        request=request, reference=_new_reference(), article_url=suggestion.submitted_url,
-        comment=suggestion.comment, name=suggestion.name, email=suggestion.email,
-        notify=suggestion.notify, client_hash=clients.client_hash(client.ip),
-        user_agent=clean_header(client.user_agent, USER_AGENT_LIMIT), created_at=now)
-    db.session.add(submission)
-    if is_new:
-        notifications.new_request(request, submission)
-    if submission.notify and submission.email:
-        notifications.reader_asked_for_outcome(submission, client_key=clients.client_key(client.ip))
-    db.session.commit()
-    return submission
+class _Retry(enum.Enum):
+    """Why `submit` rolled back instead of storing."""
+    SITE_CHANGED = "site changed"
+    MAY_BE_BLOCKED = "may be blocked"
 
 
-def _lock_article(suggestion: Suggestion) -> Article:
-    """Get or create the article row and lock it for the rest of the transaction.
+@functools.cache
+def _statements(dialect: str, with_email: bool, block_checked: bool) -> dict[str, sa.Executable]:
+    """The write path's statements, built once per shape: building SQLAlchemy expressions
+    per request costs more than executing them. Values are bound at execution."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    bind = sa.bindparam
+    upsert = insert(Article).values(site_id=bind("site_id"), url=bind("url"),
+                                    url_hash=bind("url_hash"), title=bind("title"),
+                                    created_at=bind("now"), last_submission_at=bind("now"))
+    block = sa.null() if block_checked else spam.possible_block(dialect, with_email)
+    group = sa.select(CorrectionRequest.id, CorrectionRequest.state, CorrectionRequest.quote_exact,
+                      CorrectionRequest.quote_prefix, CorrectionRequest.quote_suffix)
+    return {
+        # The upsert also reads the site's version and the block list: no statement of their own.
+        "article": upsert.on_conflict_do_update(
+            index_elements=["site_id", "url_hash"],
+            set_={"last_submission_at": upsert.excluded.last_submission_at})
+        .returning(Article.id, sites.version_of(bind("site_id")).label("site_version"),
+                   block.label("block_id")),
+        "group": group.where(
+            CorrectionRequest.article_id == bind("article_id"),
+            CorrectionRequest.state.in_(OPEN_STATES),
+            CorrectionRequest.proposed == bind("proposed"),
+            (CorrectionRequest.quote_exact == bind("exact"))
+            | ((CorrectionRequest.position_start < bind("position_end"))
+               & (CorrectionRequest.position_end > bind("position_start"))))
+        .order_by(CorrectionRequest.id),
+        "request": sa.insert(CorrectionRequest).returning(CorrectionRequest.id),
+        "repeat": sa.update(CorrectionRequest).where(CorrectionRequest.id == bind("request_id_"))
+        .values(submission_count=CorrectionRequest.submission_count + 1,
+                last_submission_at=bind("now")),
+        "submission": sa.insert(Submission).returning(Submission.id),
+        "event": sa.insert(Event),
+    }
 
-    The UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so two
-    identical reports arriving together are grouped one after the other, never both anew.
+
+def submit(suggestion: Suggestion, client: Client, *, client_hash: str,
+           block_checked: bool = False) -> Receipt | _Retry:
+    """Store a submission, grouped with an open request for the same passage, and the event
+    that the mail worker turns into emails, in one transaction.
+
+    Plain Core statements, each answering what the next needs: the article upsert (which
+    also reads the site's version and the block list), the group look-up, then inserts. No
+    email is written here; the event carries what happened (mail.events).
     """
+    connection = db.session.connection()
+    statements = _statements(connection.dialect.name, bool(suggestion.email), block_checked)
     now = utcnow()
-    url_hash = hashlib.sha256(suggestion.url.encode()).hexdigest()
-    match = (Article.site_id == suggestion.site.id) & (Article.url_hash == url_hash)
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # The title is the reader's only for an article not seen before; after that it belongs to
-    # the newsroom (editors change it on the request's page), so no reader can rewrite it.
-    db.session.execute(
-        insert(Article).values(site_id=suggestion.site.id, url=suggestion.url, url_hash=url_hash,
-                               title=suggestion.title, created_at=now, last_submission_at=now)
-        .on_conflict_do_nothing(index_elements=["site_id", "url_hash"]))
-    db.session.execute(sa.update(Article).where(match).values(last_submission_at=now),
-                       execution_options={"synchronize_session": False})
-    return db.session.scalars(sa.select(Article).where(match)
-                              .execution_options(populate_existing=True)).one()
+    site = suggestion.site
+    # The upsert takes the article's row lock on PostgreSQL and the write lock on SQLite (a
+    # write transaction begins IMMEDIATE, see database.py), so two identical reports arriving
+    # together are grouped one after the other, never both anew. The title is the reader's
+    # only for an article not seen before: after that it belongs to the newsroom.
+    parameters = {"site_id": site.id, "url": suggestion.url, "title": suggestion.title, "now": now,
+                  "url_hash": hashlib.sha256(suggestion.url.encode()).hexdigest()}
+    if not block_checked:
+        parameters |= spam.block_parameters(suggestion, client_hash)
+    article = connection.execute(statements["article"], parameters).one()
+    if article.site_version != site.version or article.block_id is not None:
+        db.session.rollback()
+        return _Retry.SITE_CHANGED if article.site_version != site.version else _Retry.MAY_BE_BLOCKED
+    position = suggestion.position or (None, None)
+    group = _find_group(connection.execute(statements["group"], {
+        "article_id": article.id, "proposed": suggestion.proposed, "exact": suggestion.exact,
+        "position_start": position[0], "position_end": position[1]}), suggestion)
+    if group is None:
+        request_id = connection.execute(statements["request"], {
+            "site_id": site.id, "article_id": article.id, "quote_exact": suggestion.exact,
+            "quote_prefix": suggestion.prefix, "quote_suffix": suggestion.suffix,
+            "position_start": position[0], "position_end": position[1],
+            "kind": suggestion.kind, "proposed": suggestion.proposed, "state": State.NEW,
+            "submission_count": 1, "created_at": now, "updated_at": now,
+            "last_submission_at": now}).scalar_one()
+    else:
+        request_id = group.id
+        # An SQL increment, so it never loses a count.
+        connection.execute(statements["repeat"], {"request_id_": request_id, "now": now})
+    reference = _new_reference()
+    submission_id = connection.execute(statements["submission"], {
+        "request_id": request_id, "reference": reference, "article_url": suggestion.submitted_url,
+        "comment": suggestion.comment, "name": suggestion.name, "email": suggestion.email,
+        "notify": suggestion.notify, "client_hash": client_hash,
+        "user_agent": clean_header(client.user_agent, USER_AGENT_LIMIT),
+        "created_at": now}).scalar_one()
+    # What happened, for the audit trail and the mail worker. A repeat whose reader did not
+    # ask to hear the outcome calls for no email, so it needs no event: its row says it all.
+    event = {"request_id": request_id, "submission_id": submission_id, "created_at": now,
+             "mail_due": True, "editor_id": None}
+    if group is None:
+        connection.execute(statements["event"], event | {
+            "action": "created", "from_state": None, "to_state": State.NEW,
+            "note": "Reported by a reader."})
+    elif suggestion.notify and suggestion.email:
+        connection.execute(statements["event"], event | {
+            "action": "reported_again", "from_state": group.state, "to_state": group.state,
+            "note": "Reported again by a reader who asked to hear the outcome."})
+    db.session.commit()
+    return Receipt(id=submission_id, reference=reference, site=site, notify=suggestion.notify)
 
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _find_group(article: Article, s: Suggestion) -> CorrectionRequest | None:
-    """The open request for the same passage (same quote in matching context, or an
-    overlapping position) with the same proposed wording, if there is one."""
-    same_passage = CorrectionRequest.quote_exact == s.exact
-    if s.position:
-        same_passage |= ((CorrectionRequest.position_start < s.position[1])
-                         & (CorrectionRequest.position_end > s.position[0]))
-    candidates = db.session.scalars(
-        sa.select(CorrectionRequest)
-        .where(CorrectionRequest.article_id == article.id,
-               CorrectionRequest.state.in_(OPEN_STATES),
-               CorrectionRequest.proposed == s.proposed, same_passage)
-        .order_by(CorrectionRequest.id)
-        .execution_options(populate_existing=True))
+def _find_group(candidates, s: Suggestion):
+    """Of the open requests for the same passage (same quote, or an overlapping position)
+    with the same proposed wording, the first whose context matches: a row with what
+    grouping needs, or None."""
     prefix, suffix = _squash(s.prefix), _squash(s.suffix)
     for candidate in candidates:
         if candidate.quote_exact != s.exact or _context_matches(candidate, prefix, suffix):
@@ -439,7 +497,7 @@ def _find_group(article: Article, s: Suggestion) -> CorrectionRequest | None:
     return None
 
 
-def _context_matches(candidate: CorrectionRequest, prefix: str, suffix: str) -> bool:
+def _context_matches(candidate, prefix: str, suffix: str) -> bool:
     # Contexts of different lengths match when the shorter is the near end of the longer.
     theirs_prefix, theirs_suffix = _squash(candidate.quote_prefix), _squash(candidate.quote_suffix)
     return ((theirs_prefix.endswith(prefix) or prefix.endswith(theirs_prefix))

@@ -83,9 +83,21 @@ class Site(db.Model):
     #: reached; the held requests go out in one digest a limit's period later.
     notify_held_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Bumped by every change made through the ORM (corrections.sites): the intake's
+    #: per-process copy of a site is good while this is unchanged.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def allows_origin(self, origin: str) -> bool:
         return origin in self.origins
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _bump_changed_sites(session, _context, _instances) -> None:
+    """Every change to a site moves its version, in whichever process makes it: the intake's
+    per-process copies (corrections.sites) are good only while it stands."""
+    for site in session.dirty:
+        if isinstance(site, Site) and session.is_modified(site, include_collections=False):
+            site.version = Site.version + 1
 
 
 class Article(db.Model):
@@ -189,9 +201,17 @@ class Submission(db.Model):
 
 
 class Event(db.Model):
-    """The audit trail: who changed what, from which state to which, and why."""
+    """The audit trail: who changed what, from which state to which, and why.
+
+    An event is also the outbox's record of what happened at intake (a new request, a repeat
+    whose reader asked to hear the outcome): `mail_due` stays true until the mail worker has
+    written the emails it calls for, in one transaction with clearing it (mail.events).
+    """
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("correction_request.id"), index=True)
+    #: The reader's report behind an intake event.
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submission.id"))
+    mail_due: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     editor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("editor.id"))
     action: Mapped[str] = mapped_column(sa.String(32))
     from_state: Mapped[State | None] = mapped_column(str_enum(State, "from_state"))
@@ -200,6 +220,7 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[CorrectionRequest] = relationship(back_populates="events")
+    submission: Mapped[Submission | None] = relationship()
     editor: Mapped[Editor | None] = relationship()
 
 

@@ -48,10 +48,18 @@ def link_days() -> int:
     return max(1, current_app.config["ACTION_TOKEN_MAX_AGE"] // 86400)
 
 
-def new_request(request: CorrectionRequest, submission: Submission) -> None:
-    """Tell the site's editors about a new queue item (digest sites hear later, in bulk)."""
+def new_request(request: CorrectionRequest, submission: Submission, *,
+                editors: dict | None = None) -> None:
+    """Tell the site's editors about a new queue item (digest sites hear later, in bulk).
+
+    Called by the mail worker for the request's "created" event, so the request may have
+    changed since: a request a digest listed already gets no second message, and one an
+    editor has acted on is shown as it stands, without action links (docs/email.md).
+    `editors`: the site's editor accounts by address, when the caller has them already.
+    """
     site = request.site
-    if site.notify_mode is not NotifyMode.IMMEDIATE or not site.notify_emails:
+    if (site.notify_mode is not NotifyMode.IMMEDIATE or not site.notify_emails
+            or request.notified_at is not None):
         return
     if clients.over_limit(current_app.config["NOTIFY_RATE_LIMIT"], "notify", str(site.id)):
         # Left for a digest (notified_at stays empty), due a limit's period from the first.
@@ -61,13 +69,16 @@ def new_request(request: CorrectionRequest, submission: Submission) -> None:
                            execution_options={"synchronize_session": False})
         return
     addresses = unique_addresses(site.notify_emails)
-    editors = links.editors_by_address(addresses)
+    if editors is None:
+        editors = links.editors_by_address(addresses)
+    untouched = request.state is State.NEW
     for address in addresses:
+        context = editor_context(request, editors.get(address.lower()) if untouched else None)
         outbox.enqueue(
             kind="editor_new_request", recipient=address, request=request,
             template="new_request", language=site.language,
-            context={**editor_context(request, editors.get(address.lower())), "site": site,
-                     "submission": submission, "link_days": link_days()})
+            context={**context, "site": site, "submission": submission,
+                     "link_days": link_days(), "changed": not untouched})
     request.notified_at = utcnow()
 
 

@@ -57,18 +57,52 @@ def _domains(address: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
-def blocking_entry(suggestion: Suggestion, client_hash: str) -> BlockEntry | None:
-    """The block-list entry the suggestion matches, if any: its client, address, address's
-    domain, or a word or phrase in what the reader wrote."""
+def _exact_matches(suggestion: Suggestion, client_hash: str) -> list:
     exact = [sa.and_(BlockEntry.kind == BlockKind.CLIENT, BlockEntry.value == client_hash)]
     if suggestion.email:
         exact.append(sa.and_(BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == suggestion.email))
         exact.append(sa.and_(BlockEntry.kind == BlockKind.DOMAIN,
                              BlockEntry.value.in_(_domains(suggestion.email))))
+    return exact
+
+
+def _written(suggestion: Suggestion) -> str:
+    return _folded(" ".join((suggestion.title, suggestion.proposed, suggestion.comment,
+                             suggestion.name)))
+
+
+def possible_block(dialect: str, with_email: bool) -> sa.ScalarSelect:
+    """A column for a statement the intake makes anyway: the id of an entry that may block
+    the suggestion, else NULL; its values come from `block_parameters`. A phrase counts when
+    it occurs anywhere in the text, so this can say "maybe" where `blocking_entry` (word
+    boundaries) says no, never the reverse."""
+    bind = sa.bindparam
+    exact = [sa.and_(BlockEntry.kind == BlockKind.CLIENT, BlockEntry.value == bind("block_client"))]
+    if with_email:
+        exact.append(sa.and_(BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == bind("block_email")))
+        exact.append(sa.and_(BlockEntry.kind == BlockKind.DOMAIN,
+                             BlockEntry.value.in_(bind("block_domains", expanding=True))))
+    # instr/strpos, not LIKE: a phrase is text, never a pattern.
+    find = sa.func.strpos if dialect == "postgresql" else sa.func.instr
+    phrase = sa.and_(BlockEntry.kind == BlockKind.PHRASE,
+                     find(bind("block_text", type_=sa.Text), BlockEntry.value) > 0)
+    return sa.select(sa.func.min(BlockEntry.id)).where(sa.or_(*exact, phrase)).scalar_subquery()
+
+
+def block_parameters(suggestion: Suggestion, client_hash: str) -> dict:
+    parameters = {"block_client": client_hash, "block_text": _written(suggestion)}
+    if suggestion.email:
+        parameters |= {"block_email": suggestion.email, "block_domains": _domains(suggestion.email)}
+    return parameters
+
+
+def blocking_entry(suggestion: Suggestion, client_hash: str) -> BlockEntry | None:
+    """The block-list entry the suggestion matches, if any: its client, address, address's
+    domain, or a word or phrase in what the reader wrote."""
     entries = db.session.scalars(sa.select(BlockEntry).where(
-        sa.or_(*exact, BlockEntry.kind == BlockKind.PHRASE)).order_by(BlockEntry.id)).all()
-    written = _folded(" ".join((suggestion.title, suggestion.proposed, suggestion.comment,
-                                suggestion.name)))
+        sa.or_(*_exact_matches(suggestion, client_hash), BlockEntry.kind == BlockKind.PHRASE))
+        .order_by(BlockEntry.id)).all()
+    written = _written(suggestion)
     for entry in entries:
         if entry.kind is not BlockKind.PHRASE or re.search(
                 rf"(?<!\w){re.escape(entry.value)}(?!\w)", written):

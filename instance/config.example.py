@@ -15,6 +15,10 @@ SECRET_KEY = None
 # SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 # Seconds to wait for a PostgreSQL connection before answering 503 "try again".
 # DATABASE_CONNECT_TIMEOUT = 5
+# PostgreSQL connections kept open per process (as many again at a peak). A gunicorn sync
+# worker serves one request at a time: 2 is plenty. PostgreSQL's max_connections must exceed
+# (gunicorn workers + mail workers) x 2 x DATABASE_POOL_SIZE.
+# DATABASE_POOL_SIZE = 2
 # Seconds a SQLite write waits for another writer's lock before answering 503 "try again".
 # SQLITE_BUSY_TIMEOUT = 15
 

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from corrections import create_app
 from corrections.extensions import db
+from corrections.mail import events
 from corrections.models import CorrectionRequest, Editor, Event, Role, Site, Submission
 from corrections.urls import origin_of
 from tests.helpers import create_scratch_postgresql
@@ -280,7 +281,8 @@ def passage(n: int, **overrides) -> dict:
 
 @pytest.fixture
 def report(app, site):
-    """Factory: a reader's report through the real JSON intake; returns its request's id."""
+    """Factory: a reader's report through the real JSON intake, then the mail worker's step
+    that writes the emails it calls for; returns its request's id."""
     client = app.test_client()
 
     def send(ip: str = "192.0.2.1", **overrides) -> int:
@@ -290,6 +292,7 @@ def report(app, site):
                                environ_base={"REMOTE_ADDR": ip})
         assert response.status_code == 201, response.get_json()
         with app.app_context():
+            events.write_due_emails()
             return db.session.get(Submission, response.get_json()["id"]).request_id
     return send
 

@@ -6,6 +6,7 @@ import uuid
 import sqlalchemy as sa
 
 from corrections.extensions import db
+from corrections.mail import events
 from corrections.models import (
     Article,
     CorrectionRequest,
@@ -49,6 +50,7 @@ def confirm_addresses(app) -> list[str]:
     """Follow every confirmation link in the outbox as its reader would: open the page, press
     the button. Returns the addresses, in order."""
     with app.app_context():
+        events.write_due_emails()  # the mail worker's step that writes them
         rows = db.session.execute(sa.select(OutboxMessage.recipient, OutboxMessage.body_text)
                                   .where(OutboxMessage.kind == "reader_confirm")
                                   .order_by(OutboxMessage.id)).all()

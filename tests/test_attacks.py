@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from corrections import create_app
 from corrections.extensions import db
+from corrections.mail import events
 from corrections.models import Article, CorrectionRequest, OutboxMessage, Submission
 from tests.conftest import ORIGIN, PASSWORD, act, csrf_token, passage, sign_in, suggestion_body
 from tests.helpers import NOTHING, publish, request_ids, row_counts
@@ -22,7 +23,9 @@ DEFACED = "Newsroom retracts: story was fabricated"
 
 
 def outbox_rows(app, **where) -> list[OutboxMessage]:
+    """The outbox once the mail worker has written the emails of due events."""
     with app.app_context():
+        events.write_due_emails()
         rows = db.session.scalars(sa.select(OutboxMessage).filter_by(**where)
                                   .order_by(OutboxMessage.id)).all()
         db.session.expunge_all()
@@ -233,6 +236,7 @@ def test_privacy_commands_export_and_erase_a_readers_data(app, runner, post_sugg
 def test_purge_removes_the_bodies_of_old_delivered_emails(app, runner, post_suggestion):
     post_suggestion()
     with app.app_context():
+        events.write_due_emails()  # the mail worker writes the suggestion's emails
         long_ago = datetime(2020, 1, 1)
         db.session.execute(sa.update(OutboxMessage).values(status="sent", sent_at=long_ago,
                                                            created_at=long_ago))

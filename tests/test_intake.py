@@ -5,6 +5,7 @@ import time
 import sqlalchemy as sa
 
 from corrections.extensions import db
+from corrections.mail import events
 from corrections.models import (
     CorrectionRequest,
     Event,
@@ -54,15 +55,24 @@ def test_submission_keeps_reader_details_but_not_the_ip(app, client, site):
         assert len(submission.client_hash) == 64 and "203.0.113.9" not in submission.client_hash
 
 
-def test_new_request_writes_audit_event_and_editor_notification(app, post_suggestion):
+def test_new_request_writes_one_audit_event_that_owes_mail_and_no_email(app, post_suggestion):
     post_suggestion()
     with app.app_context():
         event = db.session.scalars(sa.select(Event)).one()
         assert (event.from_state, event.to_state, event.editor_id) == (None, State.NEW, None)
+        assert event.mail_due is True and event.submission_id is not None
+        assert db.session.scalars(sa.select(OutboxMessage)).all() == []
+
+
+def test_the_mail_worker_turns_the_event_into_the_editor_notification(app, post_suggestion):
+    post_suggestion()
+    with app.app_context():
+        assert events.write_due_emails() == 1
         message = db.session.scalars(sa.select(OutboxMessage).where(
             OutboxMessage.kind == "editor_new_request")).one()
         assert message.recipient == "desk@news.example.org"
         assert "more then two hundred" in message.body_text
+        assert db.session.scalars(sa.select(Event.mail_due)).all() == [False]
 
 
 def test_repeat_of_the_same_suggestion_is_grouped(app, post_suggestion):
@@ -77,6 +87,7 @@ def test_repeat_report_sends_no_second_notification(app, post_suggestion):
     post_suggestion()
     post_suggestion()
     with app.app_context():
+        events.write_due_emails()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
             OutboxMessage.kind == "editor_new_request")) == 1
 

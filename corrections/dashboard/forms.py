@@ -30,7 +30,7 @@ ACTION_LABELS = {
     Action.PUBLISH: "Publish", Action.REOPEN: "Reopen",
 }
 #: What the audit trail calls each kind of event.
-EVENT_LABELS = {"created": "Reported", "retitle": "Changed the title",
+EVENT_LABELS = {"created": "Reported", "reported_again": "Reported again", "retitle": "Changed the title",
                 **{action.value: label for action, label in ACTION_LABELS.items()}}
 
 

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import delivery, digests, worker
+from . import delivery, digests, events, worker
 
 mail_cli = AppGroup("mail", help="Deliver email from the outbox.")
 
@@ -14,6 +14,7 @@ mail_cli = AppGroup("mail", help="Deliver email from the outbox.")
 @mail_cli.command("send")
 def send():
     """Deliver what is due in the outbox (digests included) once, then exit."""
+    events.write_due_emails()  # first, so a site over the cap has its requests held
     written = digests.send_due_digests()
     result = delivery.send_due()
     if written:

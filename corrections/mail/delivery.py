@@ -30,6 +30,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
+from . import events
 
 #: Errors about one message; the connection stays usable for the next one.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
@@ -225,13 +226,14 @@ def claim(limit: int, *, due_by: datetime, exclude: set[int] = frozenset()) -> t
 
 def send_due(*, stop: threading.Event | None = None,
              between_batches: Callable[[], None] | None = None) -> Report:
-    """Deliver every message due now, batch by batch, then return; call `between_batches`
-    after each batch (the worker's heartbeat).
+    """Write the emails of due events (mail.events), then deliver every message due now,
+    batch by batch, and return; call `between_batches` after each batch (the worker's heartbeat).
 
     Stops early when the SMTP server cannot be used (the worker tries again later) or when
     `stop` is set (after the message in hand). Messages that fail during this pass are not
     tried again in it, so the pass always ends.
     """
+    events.write_due_emails()
     due_by = utcnow()
     batch_size = current_app.config["MAIL_BATCH_SIZE"]
     report = Report()

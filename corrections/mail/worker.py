@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import database_problem
 from ..extensions import db
 from ..operations import status
-from . import delivery, digests
+from . import delivery, digests, events
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
     while not stop.is_set():
         try:
             status.record_mail_worker()
+            events.write_due_emails()  # first, so a site over the cap has its requests held
             written = digests.send_due_digests()
             result = delivery.send_due(stop=stop, between_batches=status.record_mail_worker)
         except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure

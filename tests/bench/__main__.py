@@ -1,4 +1,5 @@
-"""Run every benchmark: python -m tests.bench [name ...]."""
+"""Run every benchmark: python -m tests.bench [name ...]. Each runs with its own defaults;
+for its options run it alone: python -m tests.bench.<name> --help."""
 import importlib
 import sys
 

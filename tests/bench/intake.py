@@ -12,9 +12,9 @@ article (Isso: every thread) exists before the clients start. Contenders:
 - corrections `POST /api/v1/suggestions` on SQLite and on PostgreSQL (a scratch database made and
   dropped here): new requests (every body a different suggestion) and grouped repeats (bodies
   repeat 50 suggestions, so each groups with its first report; the reader's comment still
-  differs). Rate limits are off; the site emails a desk address and an editor, so every new
-  request queues two messages (and the reader, asking to hear the outcome, one asking to confirm
-  their address, at most once an hour), which nothing sends;
+  differs). Rate limits are off; the site emails a desk address and an editor. The intake
+  writes no email: every new request stores one event for the mail worker (and so does a
+  repeat, as its reader asks to hear the outcome), which is not running here;
 - Isso 0.14 `POST /new` with moderation on, its own SQLite file, its guard (rate limits) off and
   its default stdout notifications, installed into a scratch virtualenv now. Its [general] host is
   a small page served here, so its start-up check stays on 127.0.0.1. If it cannot be installed
@@ -509,7 +509,8 @@ def run_contender(contender: Contender, options, stack: contextlib.ExitStack, is
         if groups != counts["submission"] if kind == "new" else groups > loadgen.ARTICLES:
             contender.problems.append(f"{groups} correction requests, expected {expected}")
         contender.checks.append(f"{groups} correction requests ({expected}), "
-                                f"{counts['outbox_message']} messages queued")
+                                f"{counts['event']} events for the mail worker, "
+                                f"{counts['outbox_message']} messages written by the intake")
 
 
 # --- the report ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from corrections.extensions import db
+from corrections.mail import events
 from corrections.models import OutboxMessage
 from tests.mail_fixtures import SMTPServer
 
@@ -51,7 +52,15 @@ def queue_messages(app, count: int, **fields) -> list[str]:
         return ids
 
 
+def worker_writes_due_emails(app) -> int:
+    """The mail worker's first step: turn due intake events into outbox messages."""
+    with app.app_context():
+        return events.write_due_emails()
+
+
 def outbox(app) -> list[OutboxMessage]:
+    """The outbox as the mail worker leaves it once it has written the due events' emails."""
+    worker_writes_due_emails(app)
     with app.app_context():
         rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
         db.session.expunge_all()
@@ -68,7 +77,8 @@ def part(email, subtype: str) -> str:
 
 @pytest.fixture
 def suggest(client):
-    """Post a suggestion to the JSON intake for whatever site the test made (key 'news').
+    """Post a suggestion to the JSON intake for whatever site the test made (key 'news'), and
+    let the mail worker write the emails it calls for.
     The reader does not ask for the outcome unless `notify=True` is given: editors' mail is
     what most tests here look at, and a reader who asks gets an email of their own."""
     from tests.conftest import ORIGIN, suggestion_body
@@ -78,5 +88,6 @@ def suggest(client):
         response = client.post("/api/v1/suggestions", json=suggestion_body(**overrides),
                                headers={"Origin": ORIGIN})
         assert response.status_code == 201, response.json
+        worker_writes_due_emails(client.application)
         return response
     return post

@@ -1,8 +1,11 @@
 """What editors receive when a reader reports something, delivered over real SMTP."""
 import pytest
+import sqlalchemy as sa
 
+from corrections import queue
+from corrections.extensions import db
 from corrections.mail import delivery
-from corrections.models import NotifyMode
+from corrections.models import CorrectionRequest, NotifyMode
 from tests.mail.conftest import outbox, part
 
 EDITOR = "editor@news.example.org"
@@ -149,3 +152,36 @@ def test_an_article_without_a_title_is_named_by_its_address_once(app, post_sugge
     text = part(smtp_server.received[0].email, "plain")
     assert text.count("https://news.example.org/2026/11/city-library-reopens") == 1
     assert "From: <reader@example.net>" in text
+
+
+# --- a request that changed before the worker wrote its email --------------------------------
+
+def accept_before_the_worker_writes(app, client, two_addresses):
+    """A reader reports; an editor accepts the request before the mail worker gets to it."""
+    from tests.conftest import ORIGIN, suggestion_body
+    response = client.post("/api/v1/suggestions", headers={"Origin": ORIGIN},
+                           json=suggestion_body(notify=False))
+    assert response.status_code == 201
+    with app.app_context():
+        request = db.session.scalars(sa.select(CorrectionRequest)).one()
+        queue.transition(request, queue.Action.ACCEPT, editor=None, version=request.version)
+
+
+def test_an_email_for_a_request_accepted_meanwhile_shows_it_as_it_stands_without_actions(
+        app, client, two_addresses, smtp_server):
+    accept_before_the_worker_writes(app, client, two_addresses)
+    deliver(app)
+    emails = by_recipient(smtp_server)
+    assert set(emails) == {EDITOR, DESK}  # still told: the request arrived, and stands here
+    for text in (part(emails[EDITOR], "plain"), part(emails[EDITOR], "html")):
+        assert "this request has become accepted" in text
+        assert "/mail/act/" not in text and "Reject: not an error" not in text
+        assert "/dashboard/requests/" in text
+
+
+def test_an_email_for_an_untouched_request_keeps_its_actions(app, suggest, two_addresses,
+                                                             smtp_server):
+    suggest()
+    deliver(app)
+    text = part(by_recipient(smtp_server)[EDITOR], "plain")
+    assert "/mail/act/" in text and "has become" not in text
