@@ -1,5 +1,6 @@
 """Dashboard forms. They carry CSRF and what was typed; the rules live in triage and admin."""
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -27,7 +28,8 @@ from ..triage import (
 ACTION_LABELS = {
     Action.CLAIM: "Claim", Action.ASSIGN: "Assign", Action.ACCEPT: "Accept",
     Action.REJECT: "Reject", Action.SPAM: "Mark as spam", Action.DUPLICATE: "Mark as duplicate",
-    Action.PUBLISH: "Publish", Action.REOPEN: "Reopen",
+    Action.PUBLISH: "Publish", Action.AMEND: _l("Amend the public note"),
+    Action.WITHDRAW: _l("Withdraw the correction"), Action.REOPEN: "Reopen",
 }
 #: What the audit trail calls each kind of event.
 EVENT_LABELS = {"created": "Reported", "retitle": "Changed the title",
