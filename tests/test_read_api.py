@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import ORIGIN, get_request, passage
-from tests.helpers import publish, request_ids
+from tests.helpers import publish
 
 ARTICLE = f"{ORIGIN}/2026/11/city-library-reopens"
 

@@ -10,6 +10,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    URLField,
 )
 
 from .. import spam
@@ -93,6 +94,8 @@ class SiteForm(FlaskForm):
     origins = TextAreaField("Origins", render_kw={"rows": 3})
     notify_emails = TextAreaField("Notification addresses", render_kw={"rows": 3})
     language = SelectField("Language", choices=[], validate_choice=False)
+    corrections_policy_url = URLField(_l("Corrections policy page"),
+                                      render_kw={"maxlength": 2000, "autocomplete": "off"})
     notify_mode = RadioField("Tell editors", validate_choice=False, choices=choices([
         (NotifyMode.IMMEDIATE.value, "At once, one email per new request"),
         (NotifyMode.HOURLY.value, "In an hourly digest"),

@@ -284,6 +284,7 @@ def _site_form(site: Site | None) -> SiteForm:
             form.origins.data = "\n".join(site.origins)
             form.notify_emails.data = "\n".join(site.notify_emails)
             form.language.data, form.notify_mode.data = site.language, site.notify_mode.value
+            form.corrections_policy_url.data = site.corrections_policy_url
         else:
             form.language.data, form.notify_mode.data = "en", "immediate"
     return form
@@ -297,7 +298,8 @@ def _save_site(site: Site | None):
             saved = admin.save_site(site, admin.SiteInput(
                 key=form.key.data or "", name=form.name.data or "",
                 origins=form.origins.data or "", notify_emails=form.notify_emails.data or "",
-                language=form.language.data or "", notify_mode=form.notify_mode.data or ""))
+                language=form.language.data or "", notify_mode=form.notify_mode.data or "",
+                corrections_policy_url=form.corrections_policy_url.data or ""))
         except admin.AdminError as problem:
             for name, message in problem.fields.items():
                 form[name].errors = [message]

@@ -21,7 +21,7 @@ from .. import public_log, schema_org
 from ..errors import json_error
 from ..extensions import db
 from ..models import PublicCorrection, PublicStatus, Site
-from ..urls import URLError, normalise_url, public_url_for
+from ..urls import URLError, normalise_url
 
 bp = Blueprint("read_api", __name__, url_prefix="/api/v1")
 
