@@ -61,7 +61,7 @@ def site_by_key(key: str) -> Site | None:
 
 def entries(site: Site, *, url: str | None = None, since: datetime | None = None,
             before: tuple[datetime, int] | None = None,
-            limit: int = PAGE_SIZE) -> list[PublicCorrection]:
+            limit: int | None = None) -> list[PublicCorrection]:
     """A site's public entries (about the article at `url`, already normalised, if given;
     changed at or after `since`), newest change first."""
     query = (sa.select(PublicCorrection)
@@ -70,7 +70,7 @@ def entries(site: Site, *, url: str | None = None, since: datetime | None = None
              .options(contains_eager(PublicCorrection.article),
                       joinedload(PublicCorrection.request))
              .order_by(PublicCorrection.changed_at.desc(), PublicCorrection.request_id.desc())
-             .limit(limit))
+             .limit(limit or PAGE_SIZE))
     if url is not None:
         # An article nobody has reported is no row at all: one indexed look-up answers "none".
         query = query.where(Article.site_id == site.id, Article.url_hash == url_hash(url))
@@ -100,14 +100,14 @@ class ArticleRecord:
 
 
 def articles(site: Site, *, before: tuple[datetime, int] | None = None,
-             limit: int = ARTICLES_PER_PAGE) -> list[ArticleRecord]:
+             limit: int | None = None) -> list[ArticleRecord]:
     """The site's corrected articles, the one with the newest public change first."""
     last = sa.func.max(PublicCorrection.changed_at)
     query = (sa.select(PublicCorrection.article_id, last)
              .where(PublicCorrection.site_id == site.id)
              .group_by(PublicCorrection.article_id)
              .order_by(last.desc(), PublicCorrection.article_id.desc())
-             .limit(limit))
+             .limit(limit or ARTICLES_PER_PAGE))
     if before is not None:
         query = query.having(_before((last, PublicCorrection.article_id), before))
     page = db.session.execute(query).all()
