@@ -143,13 +143,13 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
             raise MissingDetail(_("The new public note is the same as the published one."))
         changes.update(publication_type=new_type, public_note=new_note)
         # The earlier wording stays in the audit trail; the public record shows the new one.
-        note = _("Earlier public note (%(type)s): %(note)s",
-                 type=entry.publication_type.value, note=entry.note) + (f" {note}" if note else "")
+        # Stored audit text, written as the trail's other notes are (it is data once written).
+        note = (f"Earlier public note ({entry.publication_type.value}): {entry.note}"
+                + (f" {note}" if note else ""))
     if action is Action.WITHDRAW:
         if not details.public_note.strip():
             raise MissingDetail(_("Say publicly why the correction is withdrawn."))
-        note = _("Withdrawn because: %(reason)s", reason=details.public_note.strip()) + \
-            (f" {note}" if note else "")
+        note = f"Withdrawn because: {details.public_note.strip()}" + (f" {note}" if note else "")
     if action is Action.CLAIM:
         changes["assignee_id"] = editor.id if editor else None
     if action is Action.ASSIGN:

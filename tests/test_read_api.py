@@ -139,3 +139,113 @@ def test_reading_does_not_touch_the_intake_cors_rules(client, site):
     response = client.options("/api/v1/suggestions", headers={
         "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"})
     assert response.status_code == 403
+
+
+# --- the public record: amended and withdrawn, whole sites, pages, since, JSON-LD, the cache -----
+
+def test_an_amended_correction_shows_its_new_note_and_when_it_was_updated(app, client, report):
+    from corrections.queue import Action
+    request_id = report()
+    publish(app, request_id, "First wording.")
+    apply_action(app, request_id, Action.AMEND, public_note="Second wording.")
+    [entry] = corrections(client).get_json()["corrections"]
+    assert entry["note"] == "Second wording." and entry["state"] == "published"
+    assert entry["updated_at"] >= entry["published_at"]
+
+
+def test_a_withdrawn_correction_is_listed_as_withdrawn_with_why(app, client, report):
+    from corrections.queue import Action
+    request_id = report()
+    publish(app, request_id, "Fixed.")
+    apply_action(app, request_id, Action.WITHDRAW, public_note="the original was right")
+    [entry] = corrections(client).get_json()["corrections"]
+    assert entry["state"] == "withdrawn" and entry["note"] == "Fixed."
+    assert entry["withdrawal_reason"] == "the original was right" and entry["withdrawn_at"]
+
+
+def test_without_a_url_the_whole_site_is_listed_in_keyset_pages(app, client, report, monkeypatch):
+    from corrections import public_log
+    monkeypatch.setattr(public_log, "PAGE_SIZE", 2)
+    ids = [report(url=f"{ORIGIN}/story-{n}") for n in range(3)]
+    for request_id in ids:
+        publish(app, request_id, f"Fixed {request_id}.")
+    first = client.get("/api/v1/corrections", query_string={"site": "news"}).get_json()
+    assert [e["id"] for e in first["corrections"]] == [ids[2], ids[1]] and first["next"]
+    second = client.get("/api/v1/corrections",
+                        query_string={"site": "news", "cursor": first["next"]}).get_json()
+    assert [e["id"] for e in second["corrections"]] == [ids[0]] and second["next"] is None
+
+
+def test_since_gives_what_changed_at_or_after_it(app, client, report):
+    from corrections.queue import Action
+    old, new = report(**passage(1)), report(**passage(2))
+    publish(app, old, "Old.")
+    publish(app, new, "New.")
+    changed = corrections(client).get_json()["corrections"][0]["published_at"]
+    assert [e["id"] for e in client.get("/api/v1/corrections", query_string={
+        "site": "news", "since": changed}).get_json()["corrections"]][0] == new
+    assert client.get("/api/v1/corrections", query_string={
+        "site": "news", "since": "2999-01-01T00:00:00Z"}).get_json()["corrections"] == []
+    apply_action(app, old, Action.AMEND, public_note="Old, amended.")
+    assert client.get("/api/v1/corrections", query_string={
+        "site": "news", "since": "2000-01-01T00:00:00+02:00"}).get_json()["corrections"][0]["id"] == old
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"cursor": "yesterday,abc"}, "cursor"),
+    ({"cursor": "2026-11-30T10:00:00,99999999999999999999999"}, "cursor"),
+    ({"cursor": ","}, "cursor"),
+    ({"since": "last week"}, "since"),
+    ({"since": "2026-02-30"}, "since"),
+    ({"format": "xml"}, "format"),
+    ({"url": ""}, "url"),
+])
+def test_bad_cursors_and_options_are_400_with_the_field_named(client, site, query, field):
+    response = client.get("/api/v1/corrections", query_string={"site": "news", **query})
+    assert response.status_code == 400
+    assert list(response.get_json()["error"]["fields"]) == [field]
+
+
+def test_jsonld_gives_the_schema_org_block(app, client, report):
+    request_id = report(title="City library reopens")
+    publish(app, request_id, "Fixed.")
+    response = client.get("/api/v1/corrections", query_string={"site": "news", "url": ARTICLE,
+                                                                "format": "jsonld"})
+    assert response.mimetype == "application/ld+json"
+    block = response.get_json(force=True)
+    assert block["@context"] == "https://schema.org" and block["@type"] == "NewsArticle"
+    assert block["headline"] == "City library reopens"
+    assert [c["text"] for c in block["correction"]] == ["Fixed."]
+    assert block["correction"][0]["@type"] == "CorrectionComment"
+
+
+def test_a_change_made_by_another_process_is_seen_at_once(app_factory, report, app):
+    """Two apps on one database stand for two server processes, each with its own cache."""
+    from corrections.queue import Action
+    reader = app_factory().test_client()
+    request_id = report()
+    publish(app, request_id, "First.")
+    assert corrections(reader).get_json()["corrections"][0]["note"] == "First."
+    etag = corrections(reader).headers["ETag"]
+    apply_action(app, request_id, Action.AMEND, public_note="Second.")  # the other process
+    response = corrections(reader, **{"If-None-Match": etag})
+    assert response.status_code == 200 and response.get_json()["corrections"][0]["note"] == "Second."
+    apply_action(app, request_id, Action.WITHDRAW, public_note="wrong")
+    assert corrections(reader).get_json()["corrections"][0]["state"] == "withdrawn"
+
+
+def test_an_unchanged_record_is_served_from_the_cache(app, client, report, monkeypatch):
+    from corrections import public_log
+    publish(app, report(), "Fixed.")
+    first = corrections(client).data
+    monkeypatch.setattr(public_log, "entries", lambda *a, **k: pytest.fail("not cached"))
+    assert corrections(client).data == first
+
+
+def apply_action(app, request_id, action, **details):
+    from corrections.extensions import db
+    from corrections.models import CorrectionRequest
+    from corrections.queue import Details, transition
+    with app.app_context():
+        item = db.session.get(CorrectionRequest, request_id)
+        transition(item, action, editor=None, version=item.version, details=Details(**details))
