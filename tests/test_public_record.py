@@ -45,7 +45,7 @@ def published(app, report):
 def log_entry(client, request_id: int, path="/corrections/news") -> str:
     page = client.get(path).get_data(as_text=True)
     found = re.search(rf'<article class="log-entry[^"]*" id="correction-{request_id}">(.*?)</article>',
-                      page, re.S)
+                      page, re.DOTALL)
     assert found, f"correction-{request_id} is not on {path}"
     return unescape(found.group(1))
 
@@ -269,8 +269,8 @@ def test_the_feed_is_valid_atom_with_published_and_updated_per_entry(app, client
     assert entry.updated == f"{stored.updated_at:%Y-%m-%dT%H:%M:%SZ}"
     assert entry.summary == "Amended."
     alternate = [link.href for link in entry.links if link.rel == "alternate"]
-    assert alternate == [f"http://corrections.test/corrections/news/articles/{stored.article_id}"
-                         f"#correction-{published}"]
+    assert alternate == [(f"http://corrections.test/corrections/news/articles/{stored.article_id}"
+                         f"#correction-{published}")]
 
 
 def test_the_feeds_entry_ids_have_anchors_on_the_log(app, client, published):
@@ -303,7 +303,7 @@ def offline_loader(url, options=None):
 def jsonld_blocks(html: str) -> list[dict]:
     import json
     return [json.loads(block) for block in
-            re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+            re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)]
 
 
 def corrections_in(block: dict) -> list[dict]:

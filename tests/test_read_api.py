@@ -182,8 +182,8 @@ def test_since_gives_what_changed_at_or_after_it(app, client, report):
     publish(app, old, "Old.")
     publish(app, new, "New.")
     changed = corrections(client).get_json()["corrections"][0]["published_at"]
-    assert [e["id"] for e in client.get("/api/v1/corrections", query_string={
-        "site": "news", "since": changed}).get_json()["corrections"]][0] == new
+    assert next(e["id"] for e in client.get("/api/v1/corrections", query_string={
+        "site": "news", "since": changed}).get_json()["corrections"]) == new
     assert client.get("/api/v1/corrections", query_string={
         "site": "news", "since": "2999-01-01T00:00:00Z"}).get_json()["corrections"] == []
     apply_action(app, old, Action.AMEND, public_note="Old, amended.")

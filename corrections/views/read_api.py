@@ -198,6 +198,15 @@ def corrections():
     return response.make_conditional(request)
 
 
+@bp.get("/openapi.json")
+def openapi_document():
+    """The API's OpenAPI 3.1 description (kept true by the tests, which check every answer)."""
+    from ..openapi import document
+    response = current_app.json.response(document(current_app.config["PUBLIC_URL"].rstrip("/")))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 @bp.after_request
 def open_to_every_origin(response):
     # This blueprint's answers only: the intake keeps its own CORS rules (sites' origins only).
