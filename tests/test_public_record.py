@@ -184,12 +184,12 @@ def test_the_log_groups_by_article_with_the_newest_activity_first(app, client, e
     publish(app, older, "First fix.")
     publish(app, newer, "Second fix.")
     page = client.get("/corrections/news").get_data(as_text=True)
-    assert page.index("Newer story") < page.index("Older story")
+    assert page.index(">Newer story<") < page.index(">Older story<")
     publish(app, second_on_older, "Third fix.")
     page = client.get("/corrections/news").get_data(as_text=True)
-    assert page.index("Older story") < page.index("Newer story")
+    assert page.index(">Older story<") < page.index(">Newer story<")
     assert page.count(">Older story<") == 1  # one heading, both of its entries under it
-    section = page[page.index("Older story"):page.index("Newer story")]
+    section = page[page.index(">Older story<"):page.index(">Newer story<")]
     assert f'id="correction-{older}"' in section and f'id="correction-{second_on_older}"' in section
 
 

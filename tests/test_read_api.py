@@ -249,3 +249,38 @@ def apply_action(app, request_id, action, **details):
     with app.app_context():
         item = db.session.get(CorrectionRequest, request_id)
         transition(item, action, editor=None, version=item.version, details=Details(**details))
+
+
+def test_a_repeated_question_is_answered_before_flask_while_nothing_changed(app, client, report):
+    from flask import request_started
+    publish(app, report(), "Fixed.")
+    first = corrections(client)
+    reached_flask = []
+    listener = lambda sender, **extra: reached_flask.append(1)  # noqa: E731
+    request_started.connect(listener, app)
+    try:
+        again = corrections(client)
+        assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+        assert again.headers["Access-Control-Allow-Origin"] == "*"
+        assert again.headers["Cache-Control"] == "public, max-age=60"
+        assert corrections(client, **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+        assert reached_flask == []
+        publish(app, report(**passage(2)), "Fixed again.")  # the site's version changes
+        reached_flask.clear()  # the report went through Flask, as it should
+        changed = corrections(client)
+        assert reached_flask == [1] and len(changed.get_json()["corrections"]) == 2
+    finally:
+        request_started.disconnect(listener, app)
+
+
+def test_a_new_title_of_a_corrected_article_is_seen_at_once(app, client, editor_client, report):
+    from tests.conftest import csrf_token
+    request_id = report(title="Old title")
+    publish(app, request_id, "Fixed.")
+    assert corrections(client).get_json()["corrections"][0]["article"]["title"] == "Old title"
+    page = editor_client.get(f"/dashboard/requests/{request_id}")
+    response = editor_client.post(f"/dashboard/requests/{request_id}/title", data={
+        "csrf_token": csrf_token(editor_client, f"/dashboard/requests/{request_id}"),
+        "title": "New title", "shown": "Old title"})
+    assert page.status_code == 200 and response.status_code in (302, 303)
+    assert corrections(client).get_json()["corrections"][0]["article"]["title"] == "New title"

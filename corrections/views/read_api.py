@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .. import public_log, schema_org
+from .. import public_log, read_cache, schema_org
 from ..errors import json_error
 from ..extensions import db
 from ..models import PublicCorrection, PublicStatus, Site
@@ -162,7 +163,7 @@ def _build(site: Site, url, since, before, form) -> bytes:
         body = {"corrections": [entry(item, site) for item in items],
                 "next": public_log.make_cursor(items[-1].changed_at, items[-1].request_id)
                 if more else None}
-    return current_app.json.dumps(body).encode()
+    return current_app.json.dumps(body, separators=(",", ":")).encode()
 
 
 def _by_article(items: list[PublicCorrection]) -> list[public_log.ArticleRecord]:
@@ -183,7 +184,9 @@ def corrections():
     found = _site_version(key)
     if found is None:
         return json_error(404, "not_found", _("There is no site with this key."))
-    cache_key = (found.id, found.public_version, url, since, before, form)
+    # JSON-LD's withdrawal notice is in the reader's language; the JSON answer has no words.
+    cache_key = (found.id, found.public_version, url, since, before, form,
+                 str(get_locale()) if form == "jsonld" else None)
     answer = answers().get(cache_key)
     if answer is None:
         site = db.session.get(Site, found.id)
@@ -191,6 +194,8 @@ def corrections():
         answer = (body, hashlib.blake2b(body, digest_size=16).hexdigest())
         answers().put(cache_key, answer)
     body, etag = answer
+    if form == "json":  # the same for every reader: read_cache may answer it before Flask next time
+        request.environ[read_cache.KEEP] = (found.id, found.public_version)
     response = Response(body, mimetype="application/ld+json" if form == "jsonld"
                         else "application/json")
     response.headers["Cache-Control"] = CACHE_CONTROL
