@@ -109,7 +109,8 @@ class CachedAnswers:
         return self._answer_and_keep(query, environ, start_response)
 
     def _replay(self, kept: Kept, environ, start_response):
-        if kept.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+        asked = environ.get("HTTP_IF_NONE_MATCH", "")
+        if kept.etag in asked or asked.strip() == "*":
             start_response("304 NOT MODIFIED", [(k, v) for k, v in kept.headers
                                                 if k.lower() not in ("content-type",
                                                                      "content-length")])
