@@ -163,7 +163,8 @@ def _build(site: Site, url, since, before, form) -> bytes:
         body = {"corrections": [entry(item, site) for item in items],
                 "next": public_log.make_cursor(items[-1].changed_at, items[-1].request_id)
                 if more else None}
-    return current_app.json.dumps(body, separators=(",", ":")).encode()
+    # As jsonify() writes it: compact, one line.
+    return (current_app.json.dumps(body, separators=(",", ":")) + "\n").encode()
 
 
 def _by_article(items: list[PublicCorrection]) -> list[public_log.ArticleRecord]:
