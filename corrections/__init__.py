@@ -39,6 +39,8 @@ def create_app(test_config=None):
         problem = security.secret_key_problem(app.config["SECRET_KEY"])
         if problem:
             raise RuntimeError(problem)
+    from .read_cache import CachedAnswers
+    app.wsgi_app = CachedAnswers(app.wsgi_app, app)  # innermost: the request log still wraps it
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 

@@ -12,7 +12,7 @@ from . import accounts
 from .extensions import db
 from .mail import digests
 from .models import Editor, NotifyMode, Role, Site
-from .urls import URLError, normalise_origin
+from .urls import URLError, normalise_origin, normalise_url
 
 _SITE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -33,6 +33,8 @@ class SiteInput:
     notify_emails: str  # one per line
     language: str
     notify_mode: str
+    #: The page explaining the site's corrections policy ("" for none), named in its markup.
+    corrections_policy_url: str = ""
 
 
 def _lines(text: str) -> list[str]:
@@ -71,6 +73,12 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
         problems["language"] = "Choose one of the offered languages."
     if given.notify_mode not in {m.value for m in NotifyMode}:
         problems["notify_mode"] = "Choose when editors are told."
+    policy_url = given.corrections_policy_url.strip()
+    if policy_url:
+        try:
+            normalise_url(policy_url)  # checked as an http(s) address; kept as given (#anchor too)
+        except URLError as error:
+            problems["corrections_policy_url"] = str(error)
     if problems:
         raise AdminError("Some answers need attention.", problems)
     if site is None:
@@ -80,6 +88,9 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
     site.origins = list(dict.fromkeys(origins))
     site.notify_emails = list(dict.fromkeys(emails))
     site.language = given.language
+    if site.corrections_policy_url != policy_url:
+        site.corrections_policy_url = policy_url
+        site.public_version = (site.public_version or 0) + 1  # the record's markup names it
     previous_mode, site.notify_mode = site.notify_mode, NotifyMode(given.notify_mode)
     if previous_mode in digests.PERIODS and site.notify_mode is NotifyMode.IMMEDIATE:
         digests.write_last_digest(site, previous_mode)  # in this transaction, with the change

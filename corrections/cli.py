@@ -19,6 +19,7 @@ privacy_cli = AppGroup("privacy", help="Readers' personal data: retention, expor
 #: The command's words for the fields admin.py names.
 OPTION_NAMES = {"key": "KEY", "name": "--name", "origins": "--origin",
                 "notify_emails": "--notify", "language": "--language", "notify_mode": "--digest",
+                "corrections_policy_url": "--corrections-policy",
                 "email": "EMAIL", "role": "--role", "password": "password"}
 
 
@@ -31,11 +32,12 @@ def _one_line(error: admin.AdminError) -> click.ClickException:
 
 
 def create_site(key: str, name: str, origins: list[str], notify: list[str],
-                language: str = "en", mode: NotifyMode = NotifyMode.IMMEDIATE) -> Site:
+                language: str = "en", mode: NotifyMode = NotifyMode.IMMEDIATE,
+                corrections_policy: str = "") -> Site:
     try:
         return admin.save_site(None, admin.SiteInput(
             key=key, name=name, origins="\n".join(origins), notify_emails="\n".join(notify),
-            language=language, notify_mode=mode.value))
+            language=language, notify_mode=mode.value, corrections_policy_url=corrections_policy))
     except admin.AdminError as error:
         raise _one_line(error) from None
 
@@ -56,9 +58,12 @@ def create_editor(email: str, password: str, role: Role) -> Editor:
 @click.option("--language", default="en", type=click.Choice(["en", "uk"]), show_default=True)
 @click.option("--digest", "mode", default="immediate", show_default=True,
               type=click.Choice([m.value for m in NotifyMode]), help="Notify at once or in a digest.")
-def site_add(key, name, origins, notify, language, mode):
+@click.option("--corrections-policy", default="", metavar="URL",
+              help="The page explaining the site's corrections policy (named in its schema.org markup).")
+def site_add(key, name, origins, notify, language, mode, corrections_policy):
     """Add a site that may embed the widget."""
-    site = create_site(key, name, list(origins), list(notify), language, NotifyMode(mode))
+    site = create_site(key, name, list(origins), list(notify), language, NotifyMode(mode),
+                       corrections_policy)
     click.echo(f"Added site {site.key!r} ({site.name}) for {', '.join(site.origins)}.")
 
 

@@ -24,7 +24,7 @@ MESSAGES = {
 }
 CODES = {400: "malformed", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          413: "too_large", 415: "unsupported_media_type", 429: "rate_limited",
-         500: "internal_error"}
+         500: "internal_error", 503: "unavailable"}
 
 
 def json_error(status: int, code: str, message: str, fields: dict | None = None):

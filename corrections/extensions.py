@@ -25,7 +25,9 @@ class Base(DeclarativeBase):
 
 
 def select_locale():
-    from flask import current_app
+    from flask import current_app, has_request_context
+    if not has_request_context():  # a command or the worker: the default locale
+        return None
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 

@@ -61,6 +61,12 @@ class PublicationType(enum.StrEnum):
     EDITORS_NOTE = "editors_note"
 
 
+class PublicStatus(enum.StrEnum):
+    """Where a published correction stands on the public record; it never leaves it."""
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -82,6 +88,12 @@ class Site(db.Model):
     #: When a new request was first left out of immediate mail because NOTIFY_RATE_LIMIT was
     #: reached; the held requests go out in one digest a limit's period later.
     notify_held_since: Mapped[datetime | None]
+    #: The page explaining the site's corrections policy, named in its schema.org markup.
+    corrections_policy_url: Mapped[str] = mapped_column(sa.String(2000), default="",
+                                                        server_default="")
+    #: Bumped in the transaction of every change to the public record (publish, amend,
+    #: withdraw, a corrected article's new title): every process's read-API cache compares it.
+    public_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Bumped by every change made through the ORM (corrections.sites): the intake's
     #: per-process copy of a site is good while this is unchanged.
@@ -222,6 +234,43 @@ class Event(db.Model):
     request: Mapped[CorrectionRequest] = relationship(back_populates="events")
     submission: Mapped[Submission | None] = relationship()
     editor: Mapped[Editor | None] = relationship()
+
+
+class PublicCorrection(db.Model):
+    """A correction as the public record shows it, apart from the queue item behind it.
+
+    Written only by queue.transition(): publishing creates it, amending changes its note,
+    withdrawing marks it withdrawn; reopening the request leaves it as it was, so nothing
+    published ever disappears. Earlier wordings are kept in the request's audit trail.
+    """
+    __tablename__ = "public_correction"
+
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("correction_request.id"),
+                                            primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id"))
+    publication_type: Mapped[PublicationType] = mapped_column(
+        str_enum(PublicationType, "public_type"))
+    note: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[PublicStatus] = mapped_column(str_enum(PublicStatus, "public_status"),
+                                                 default=PublicStatus.PUBLISHED)
+    #: First publication; `updated_at` is the latest amendment or publication since.
+    published_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The latest of the dates above: the order of the log, the feed and the read API.
+    changed_at: Mapped[datetime]
+
+    request: Mapped[CorrectionRequest] = relationship()
+    article: Mapped[Article] = relationship()
+
+
+# The public record's keyset pages: a site's newest changes, an article's newest changes.
+sa.Index("ix_public_site_changed", PublicCorrection.site_id, PublicCorrection.changed_at,
+         PublicCorrection.request_id)
+sa.Index("ix_public_article_changed", PublicCorrection.article_id, PublicCorrection.changed_at,
+         PublicCorrection.request_id)
 
 
 class OutboxMessage(db.Model):

@@ -5,6 +5,7 @@ import enum
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .extensions import db
 from .models import (
@@ -13,6 +14,9 @@ from .models import (
     Editor,
     Event,
     PublicationType,
+    PublicCorrection,
+    PublicStatus,
+    Site,
     State,
     utcnow,
 )
@@ -26,6 +30,8 @@ class Action(enum.StrEnum):
     SPAM = "spam"
     DUPLICATE = "duplicate"
     PUBLISH = "publish"
+    AMEND = "amend"          # a published correction's new public note, shown as updated
+    WITHDRAW = "withdraw"    # a published correction stays public, marked withdrawn, with why
     REOPEN = "reopen"
 
 
@@ -40,7 +46,16 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State | None]] = {
     Action.SPAM: (OPEN_STATES, State.SPAM),
     Action.DUPLICATE: (OPEN_STATES, State.DUPLICATE),
     Action.PUBLISH: (frozenset({State.ACCEPTED}), State.PUBLISHED),
+    Action.AMEND: (frozenset({State.PUBLISHED}), None),
+    Action.WITHDRAW: (frozenset({State.PUBLISHED}), None),
     Action.REOPEN: (CLOSED_STATES, State.IN_REVIEW),
+}
+
+#: Actions on the public record that need its entry in this status: a withdrawn correction is
+#: not amended or withdrawn again (reopened and published again, it is public once more).
+PUBLIC_STATUS_NEEDED: dict[Action, PublicStatus] = {
+    Action.AMEND: PublicStatus.PUBLISHED,
+    Action.WITHDRAW: PublicStatus.PUBLISHED,
 }
 
 
@@ -75,8 +90,21 @@ class Details:
     assignee: Editor | None = None
 
 
+def public_entry(request: CorrectionRequest) -> PublicCorrection | None:
+    """What the public record shows of `request`, if it was ever published."""
+    return db.session.get(PublicCorrection, request.id)
+
+
+def _allowed(request: CorrectionRequest, action: Action, entry: PublicCorrection | None) -> bool:
+    sources, _target = TRANSITIONS[action]
+    needed = PUBLIC_STATUS_NEEDED.get(action)
+    return request.state in sources and (needed is None or
+                                         (entry is not None and entry.status is needed))
+
+
 def allowed_actions(request: CorrectionRequest) -> list[Action]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if request.state in sources]
+    entry = public_entry(request) if request.state is State.PUBLISHED else None
+    return [action for action in TRANSITIONS if _allowed(request, action, entry)]
 
 
 def transition(request: CorrectionRequest, action: Action, *, editor: Editor | None,
@@ -90,6 +118,10 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
     if request.state not in sources:
         raise NotAllowed(f"A request that is {request.state.value.replace('_', ' ')} "
                          f"cannot be given the action “{action.value}”.")
+    entry = public_entry(request)
+    if not _allowed(request, action, entry):
+        raise NotAllowed(_("This correction has been withdrawn: reopen the request and publish "
+                           "it again to change what the public record says."))
     changes: dict = {}
     note = details.note.strip()
     if action is Action.REJECT and not note:
@@ -100,7 +132,24 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
         if details.publication_type is None or not details.public_note.strip():
             raise MissingDetail("Publishing needs a type and a public note.")
         changes.update(publication_type=details.publication_type,
-                       public_note=details.public_note.strip(), published_at=utcnow())
+                       public_note=details.public_note.strip(),
+                       published_at=request.published_at or utcnow())
+    if action is Action.AMEND:
+        new_note = details.public_note.strip()
+        new_type = details.publication_type or entry.publication_type
+        if not new_note:
+            raise MissingDetail(_("Amending needs the new public note."))
+        if new_note == entry.note and new_type is entry.publication_type:
+            raise MissingDetail(_("The new public note is the same as the published one."))
+        changes.update(publication_type=new_type, public_note=new_note)
+        # The earlier wording stays in the audit trail; the public record shows the new one.
+        # Stored audit text, written as the trail's other notes are (it is data once written).
+        note = (f"Earlier public note ({entry.publication_type.value}): {entry.note}"
+                + (f" {note}" if note else ""))
+    if action is Action.WITHDRAW:
+        if not details.public_note.strip():
+            raise MissingDetail(_("Say publicly why the correction is withdrawn."))
+        note = f"Withdrawn because: {details.public_note.strip()}" + (f" {note}" if note else "")
     if action is Action.CLAIM:
         changes["assignee_id"] = editor.id if editor else None
     if action is Action.ASSIGN:
@@ -123,6 +172,8 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
         raise StaleVersion("Someone else changed this request while you were looking at it. "
                            "Here is what it looks like now.")
     db.session.refresh(request)
+    if action in PUBLIC_RECORD_ACTIONS:
+        _write_public_record(request, action, entry, details, now)
     event = Event(request=request, editor=editor, action=action.value, from_state=from_state,
                   to_state=to_state, note=note, created_at=now)
     db.session.add(event)
@@ -130,6 +181,41 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
     if commit:
         db.session.commit()
     return event
+
+
+#: Actions that change what the public record shows.
+PUBLIC_RECORD_ACTIONS = frozenset({Action.PUBLISH, Action.AMEND, Action.WITHDRAW})
+
+
+def _write_public_record(request: CorrectionRequest, action: Action,
+                         entry: PublicCorrection | None, details: Details, now) -> None:
+    """Make the public entry say what the desk decided, and tell every process's read-API
+    cache (Site.public_version) in the same transaction."""
+    if entry is None:
+        entry = PublicCorrection(request_id=request.id, site_id=request.site_id,
+                                 article_id=request.article_id, published_at=now,
+                                 withdrawal_reason="")
+        db.session.add(entry)
+    elif action is Action.WITHDRAW:
+        entry.status = PublicStatus.WITHDRAWN
+        entry.withdrawn_at = now
+        entry.withdrawal_reason = details.public_note.strip()
+    else:  # amended, or published again after a reopening: updated, and public again
+        entry.updated_at = now
+        entry.status = PublicStatus.PUBLISHED
+        entry.withdrawn_at = None
+        entry.withdrawal_reason = ""
+    if action is not Action.WITHDRAW:
+        entry.publication_type = request.publication_type
+        entry.note = request.public_note or ""
+    entry.changed_at = now
+    bump_public_version(request.site_id)
+
+
+def bump_public_version(site_id: int) -> None:
+    db.session.execute(sa.update(Site).where(Site.id == site_id)
+                       .values(public_version=Site.public_version + 1),
+                       execution_options={"synchronize_session": False})
 
 
 def _duplicate_target(request: CorrectionRequest, target_id: int | None) -> CorrectionRequest:

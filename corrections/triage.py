@@ -509,7 +509,7 @@ def _details(action: Action, given: ActionInput) -> Details:
         if not is_number(number):
             raise MissingDetail("Give the number of the request this one duplicates, like 123.")
         details = replace(details, duplicate_of_id=int(number))
-    if action is Action.PUBLISH and given.publication_type:
+    if action in (Action.PUBLISH, Action.AMEND) and given.publication_type:
         try:
             details = replace(details, publication_type=PublicationType(given.publication_type))
         except ValueError:
@@ -558,6 +558,7 @@ def retitle(item: CorrectionRequest, title: str, *, shown: str, editor: Editor) 
         db.session.rollback()
         raise StaleVersion("Someone else changed this title while you were looking at it. "
                            "Here is what it is now.")
+    queue.bump_public_version(item.site_id)  # the public record shows the title
     event = Event(request=item, editor=editor, action="retitle", from_state=item.state,
                   to_state=item.state, note=f"Title changed from “{old}” to “{new}”.",
                   created_at=utcnow())

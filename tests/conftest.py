@@ -3,6 +3,7 @@
 PostgreSQL, Redis, Chromium and nginx are skipped with a reason when unreachable, unless named
 in CORRECTIONS_TEST_REQUIRE (comma-separated: postgresql,redis,chromium,nginx), as .ci/run does.
 """
+import functools
 import os
 import re
 import secrets
@@ -321,3 +322,65 @@ def act(client, request_id: int, action: str, version: int | None = None, **fiel
     data = {f"{action}-csrf_token": token, f"{action}-version": str(version)}
     data.update({f"{action}-{name}": value for name, value in fields.items()})
     return client.post(f"/dashboard/requests/{request_id}/{action}", data=data)
+
+
+# --- every /api/v1 answer the tests produce is checked against the OpenAPI document -------------
+
+_API_ANSWERS_OFF_THE_DOCUMENT: list[str] = []
+
+
+def _check_api_answer(sender, response, **extra):
+    """Flask's request_finished: an /api/v1 answer that the OpenAPI document does not describe
+    is remembered (an assertion here would turn into the app's own 500) and fails the test."""
+    from flask import request
+    if not request.path.startswith("/api/v1/"):
+        return
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+    from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+    try:
+        _openapi().validate_response(_AnswerOnly(request), WerkzeugOpenAPIResponse(response))
+    except PathNotFound:
+        return  # no such address: the document describes the API, not every 404
+    except OperationNotFound:
+        if response.status_code != 405:
+            raise
+    except Exception as error:  # noqa: BLE001 - every kind of mismatch is reported the same way
+        causes = getattr(error, "__cause__", None)
+        details = getattr(causes, "schema_errors", None) or [causes or error]
+        _API_ANSWERS_OFF_THE_DOCUMENT.append(
+            f"{request.method} {request.full_path} → {response.status}: {error} "
+            f"{'; '.join(str(d)[:300] for d in details)}")
+
+
+@functools.cache
+def _openapi():
+    import json
+
+    from openapi_core import Config, OpenAPI
+
+    from corrections.openapi import document
+    return OpenAPI.from_dict(document("http://corrections.test"), config=Config(
+        extra_media_type_deserializers={"application/ld+json": json.loads}))
+
+
+def _AnswerOnly(request):
+    """The request as openapi-core sees it, without its body: only the answer is checked (the
+    tests send bad requests on purpose), and a body too large to read is no test failure."""
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+
+    class AnswerOnly(WerkzeugOpenAPIRequest):
+        @property
+        def body(self):
+            return None
+    return AnswerOnly(request)
+
+
+@pytest.fixture(autouse=True)
+def api_answers_match_the_openapi_document():
+    from flask import request_finished
+    _API_ANSWERS_OFF_THE_DOCUMENT.clear()
+    request_finished.connect(_check_api_answer)
+    yield
+    request_finished.disconnect(_check_api_answer)
+    found = list(_API_ANSWERS_OFF_THE_DOCUMENT)
+    assert not found, "API answers the OpenAPI document does not describe:\n" + "\n".join(found)

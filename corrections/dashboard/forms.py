@@ -1,5 +1,6 @@
 """Dashboard forms. They carry CSRF and what was typed; the rules live in triage and admin."""
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -9,6 +10,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    URLField,
 )
 
 from .. import spam
@@ -27,7 +29,8 @@ from ..triage import (
 ACTION_LABELS = {
     Action.CLAIM: "Claim", Action.ASSIGN: "Assign", Action.ACCEPT: "Accept",
     Action.REJECT: "Reject", Action.SPAM: "Mark as spam", Action.DUPLICATE: "Mark as duplicate",
-    Action.PUBLISH: "Publish", Action.REOPEN: "Reopen",
+    Action.PUBLISH: "Publish", Action.AMEND: _l("Amend the public note"),
+    Action.WITHDRAW: _l("Withdraw the correction"), Action.REOPEN: "Reopen",
 }
 #: What the audit trail calls each kind of event.
 EVENT_LABELS = {"created": "Reported", "reported_again": "Reported again", "retitle": "Changed the title",
@@ -91,6 +94,8 @@ class SiteForm(FlaskForm):
     origins = TextAreaField("Origins", render_kw={"rows": 3})
     notify_emails = TextAreaField("Notification addresses", render_kw={"rows": 3})
     language = SelectField("Language", choices=[], validate_choice=False)
+    corrections_policy_url = URLField(_l("Corrections policy page"),
+                                      render_kw={"maxlength": 2000, "autocomplete": "off"})
     notify_mode = RadioField("Tell editors", validate_choice=False, choices=choices([
         (NotifyMode.IMMEDIATE.value, "At once, one email per new request"),
         (NotifyMode.HOURLY.value, "In an hourly digest"),

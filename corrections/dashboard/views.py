@@ -21,7 +21,14 @@ from .. import admin, spam, triage
 from ..extensions import db
 from ..forms import choices
 from ..models import BlockEntry, Editor, Site, utcnow
-from ..queue import Action, MissingDetail, QueueError, StaleVersion, allowed_actions
+from ..queue import (
+    Action,
+    MissingDetail,
+    QueueError,
+    StaleVersion,
+    allowed_actions,
+    public_entry,
+)
 from ..text import is_number
 from . import bp
 from .forms import (
@@ -132,8 +139,8 @@ def export():
 # --- one request ----------------------------------------------------------------------------
 
 #: The likely next step first: accept a new request, publish an accepted one.
-ACTION_ORDER = (Action.ACCEPT, Action.PUBLISH, Action.CLAIM, Action.REOPEN, Action.ASSIGN,
-                Action.REJECT, Action.DUPLICATE, Action.SPAM)
+ACTION_ORDER = (Action.ACCEPT, Action.PUBLISH, Action.AMEND, Action.CLAIM, Action.REOPEN,
+                Action.ASSIGN, Action.REJECT, Action.DUPLICATE, Action.WITHDRAW, Action.SPAM)
 
 
 def _render_request(item, *, status=200, error=None, failed_action=None, failed_form=None,
@@ -141,6 +148,7 @@ def _render_request(item, *, status=200, error=None, failed_action=None, failed_
     """The request's page; after a refused action, the editor's typing is kept in its form."""
     editors = triage.active_editors()
     forms = {}
+    entry = public_entry(item)
     allowed = allowed_actions(item)
     for action in [a for a in ACTION_ORDER if a in allowed]:
         form = failed_form if action is failed_action and failed_form is not None \
@@ -150,6 +158,9 @@ def _render_request(item, *, status=200, error=None, failed_action=None, failed_
         form.assignee.choices = choices([("", "Nobody")] + [(str(e.id), e.email) for e in editors])
         if action is Action.ASSIGN and failed_form is None:
             form.assignee.data = str(item.assignee_id or "")
+        if action is Action.AMEND and failed_form is None and entry is not None:
+            form.publication_type.data = entry.publication_type.value
+            form.public_note.data = entry.note
         if action is Action.PUBLISH and not form.publication_type.data:
             form.publication_type.data = ("clarification" if item.kind.value == "clarification"
                                           else "correction")
@@ -159,7 +170,7 @@ def _render_request(item, *, status=200, error=None, failed_action=None, failed_
         title_form.title.data = item.article.title
     title_form.shown.data = item.article.title
     return render_template(
-        "dashboard/request.html", item=item, forms=forms, error=error, seen=seen,
+        "dashboard/request.html", item=item, forms=forms, error=error, seen=seen, entry=entry,
         title_form=title_form, title_error=title_error,
         senders=spam.senders_of(item.id) if Action.SPAM in forms else None,
         diff=triage.word_diff(item.quote_exact, item.proposed) if item.proposed else None,
@@ -273,6 +284,7 @@ def _site_form(site: Site | None) -> SiteForm:
             form.origins.data = "\n".join(site.origins)
             form.notify_emails.data = "\n".join(site.notify_emails)
             form.language.data, form.notify_mode.data = site.language, site.notify_mode.value
+            form.corrections_policy_url.data = site.corrections_policy_url
         else:
             form.language.data, form.notify_mode.data = "en", "immediate"
     return form
@@ -286,7 +298,8 @@ def _save_site(site: Site | None):
             saved = admin.save_site(site, admin.SiteInput(
                 key=form.key.data or "", name=form.name.data or "",
                 origins=form.origins.data or "", notify_emails=form.notify_emails.data or "",
-                language=form.language.data or "", notify_mode=form.notify_mode.data or ""))
+                language=form.language.data or "", notify_mode=form.notify_mode.data or "",
+                corrections_policy_url=form.corrections_policy_url.data or ""))
         except admin.AdminError as problem:
             for name, message in problem.fields.items():
                 form[name].errors = [message]

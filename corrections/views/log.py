@@ -1,11 +1,9 @@
-"""The public corrections log of a site and its Atom feed."""
-from datetime import UTC, datetime
-
+"""The public corrections record of a site: by article, one page per article, and its Atom feed."""
 from flask import Blueprint, abort, make_response, render_template, request
+from flask_babel import gettext as _
 
-from .. import public_log
+from .. import public_log, schema_org
 from ..errors import problem
-from ..text import is_number
 from ..urls import public_url_for
 
 bp = Blueprint("log", __name__, url_prefix="/corrections")
@@ -15,47 +13,44 @@ def _site_or_404(key: str):
     return public_log.site_by_key(key) or abort(404)
 
 
-class BadCursor(ValueError):
-    """A page link whose ?before= is not one this log made."""
-
-
-def _cursor() -> tuple | None:
-    """?before=<ISO time>,<id>: where the previous page ended (None: the first page)."""
-    value = request.args.get("before", "")
-    if not value:
-        return None
-    when, _, ident = value.partition(",")
-    try:
-        moment = datetime.fromisoformat(when)
-    except ValueError:
-        raise BadCursor from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    if not is_number(ident):
-        raise BadCursor
-    return moment, int(ident)
+def _render(template: str, site, records, **context):
+    jsonld = schema_org.document(records, site, lambda entry: public_log.entry_url(site, entry))
+    return render_template(template, site=site, records=records, jsonld=jsonld,
+                           labels=public_log.TYPE_LABELS, passage_link=public_log.passage_link,
+                           public_text=schema_org.public_text, **context)
 
 
 @bp.get("/<key>")
 def index(key: str):
     site = _site_or_404(key)
     try:
-        before = _cursor()
-    except BadCursor:
-        return problem(400, "malformed", "This page link is not valid. Start again from the "
-                                         "newest corrections.")
-    items = public_log.published(site, before=before)
-    return render_template("corrections/log.html", site=site, items=items,
-                           labels=public_log.TYPE_LABELS, page_size=public_log.PAGE_SIZE)
+        before = public_log.parse_cursor(request.args["before"]) if request.args.get("before") \
+            else None
+    except public_log.BadCursor:
+        return problem(400, "malformed", _("This page link is not valid. Start again from the "
+                                           "newest corrections."))
+    records = public_log.articles(site, before=before)
+    more = len(records) == public_log.ARTICLES_PER_PAGE
+    return _render("corrections/log.html", site, records,
+                   next_cursor=records[-1].cursor if more else None)
+
+
+@bp.get("/<key>/articles/<int:article_id>")
+def article(key: str, article_id: int):
+    site = _site_or_404(key)
+    record = public_log.article(site, article_id) or abort(404)
+    return _render("corrections/article.html", site, [record])
 
 
 @bp.get("/<key>/feed.atom")
 def feed(key: str):
     site = _site_or_404(key)
-    items = public_log.published(site)
+    items = public_log.entries(site)
+    log_url = public_url_for("log.index", key=site.key)
     response = make_response(render_template(
         "corrections/feed.xml", site=site, items=items, labels=public_log.TYPE_LABELS,
-        log_url=public_url_for("log.index", key=site.key),
-        feed_url=public_url_for("log.feed", key=site.key)))
+        log_url=log_url, feed_url=public_url_for("log.feed", key=site.key),
+        passage_link=public_log.passage_link, public_text=schema_org.public_text,
+        entry_url=lambda entry: public_log.entry_url(site, entry), iso=schema_org.iso))
     response.mimetype = "application/atom+xml"
     return response

@@ -3,7 +3,7 @@ for its options run it alone: python -m tests.bench.<name> --help."""
 import importlib
 import sys
 
-BENCHMARKS = ["intake", "queue_pages", "mail_drain", "widget_size"]
+BENCHMARKS = ["intake", "read_api", "queue_pages", "mail_drain", "widget_size"]
 
 
 def main(names: list[str]) -> None:

@@ -31,10 +31,11 @@ TIMEOUT = 10  # seconds; an answer slower than this counts as failed, not as a l
 
 @dataclass(frozen=True)
 class Load:
-    """What every client sends: POST `path` with `body` and `headers`, `{n}`/`{a}` filled in."""
+    """What every client sends: `method` `path` with `body` and `headers`, `{n}`/`{a}` filled in."""
     path: str
     body: str
     headers: dict[str, str] = field(default_factory=dict)
+    method: str = "POST"
 
     def request(self, n: str, a: int) -> tuple[str, bytes]:
         fill = lambda text: text.replace("{n}", n).replace("{a}", str(a))  # noqa: E731
@@ -84,7 +85,8 @@ def run(generator: str, url: str, load: Load, *, connections: int, seconds: floa
                        f"-d{max(1, round(seconds))}s", f"--timeout={TIMEOUT}s", "-s", str(script), url]
         else:
             spec = Path(folder) / "load.json"
-            spec.write_text(json.dumps({"path": load.path, "body": load.body, "headers": load.headers}))
+            spec.write_text(json.dumps({"path": load.path, "body": load.body, "headers": load.headers,
+                                        "method": load.method}))
             command = [sys.executable, "-m", "tests.bench.load", url, str(spec),
                        "--connections", str(connections), "--seconds", str(seconds), "--tag", tag]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -119,6 +121,7 @@ def _lua(load: Load, tag: str) -> str:
     assert all(ord(c) < 128 for c in load.path + load.body + "".join(load.headers.values()))
     headers = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in load.headers.items())
     return f"""
+local method = {_lua_string(load.method)}
 local path_template = {_lua_string(load.path)}
 local body_template = {_lua_string(load.body)}
 local headers = {{{headers}}}
@@ -144,7 +147,9 @@ function request()
   seq = seq + 1
   local n = tag .. "-" .. id .. "-" .. seq
   local a = tostring(seq % {ARTICLES})
-  return wrk.format("POST", fill(path_template, n, a), headers, fill(body_template, n, a))
+  local body = fill(body_template, n, a)
+  if body == "" then body = nil end
+  return wrk.format(method, fill(path_template, n, a), headers, body)
 end
 
 function response(status, headers, body)
@@ -189,7 +194,7 @@ async def _client(host: str, port: int, load: Load, tag: str, index: int, deadli
     while time.perf_counter() < deadline:
         seq += 1
         path, body = load.request(f"{tag}-{index}-{seq}", seq % ARTICLES)
-        head = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}"
+        head = (f"{load.method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
         try:
             if writer is None:

@@ -93,7 +93,9 @@ def test_each_entry_links_to_the_public_record(news, page, page_errors):
     edited, _ = two_corrections(news.app)
     open_article(page, news)
     record = corrections_box(page).get_by_role("link", name="On the corrections record").last
-    assert record.get_attribute("href") == f"{news.url}/corrections/news#correction-{edited}"
+    # The entry's lasting address: its anchor on its article's page of the record.
+    assert re.fullmatch(rf"{re.escape(news.url)}/corrections/news/articles/\d+#correction-{edited}",
+                        record.get_attribute("href"))
 
 
 def test_an_unchanged_passage_is_marked_where_it_is(news, page, page_errors):
