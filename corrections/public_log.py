@@ -1,5 +1,6 @@
 """The public corrections log: what a site has published, newest first."""
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from .extensions import db
 from .models import Article, CorrectionRequest, PublicationType, Site, State
@@ -7,9 +8,9 @@ from .urls import url_hash
 
 PAGE_SIZE = 50
 TYPE_LABELS = {
-    PublicationType.CORRECTION: "Correction",
-    PublicationType.CLARIFICATION: "Clarification",
-    PublicationType.EDITORS_NOTE: "Editor’s note",
+    PublicationType.CORRECTION: _l("Correction"),
+    PublicationType.CLARIFICATION: _l("Clarification"),
+    PublicationType.EDITORS_NOTE: _l("Editor’s note"),
 }
 
 

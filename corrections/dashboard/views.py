@@ -15,6 +15,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import admin, spam, triage
@@ -67,8 +69,8 @@ def _labels():
 
 # --- the queue ------------------------------------------------------------------------------
 
-TABS = [("open", "Open"), *((s.value, triage.STATE_LABELS[s]) for s in triage.STATE_ORDER),
-        ("all", "All")]
+TABS = [("open", _l("Open")), *((s.value, triage.STATE_LABELS[s]) for s in triage.STATE_ORDER),
+        ("all", _l("All"))]
 
 def _render_queue(filters: triage.Filters, *, bulk_form=None, error=None, status=200):
     page = triage.queue_page(filters, _editor(), after=request.args.get("after", ""),
@@ -83,7 +85,7 @@ def _render_queue(filters: triage.Filters, *, bulk_form=None, error=None, status
 
 
 def _bad_filter(problem: triage.BadFilter):
-    return render_template("dashboard/message.html", title="This queue address is not valid",
+    return render_template("dashboard/message.html", title=_("This queue address is not valid"),
                            message=problem.message, back=url_for(".index")), problem.status
 
 
@@ -106,7 +108,7 @@ def bulk():
     try:
         action = Action(form.action.data) if form.action.data else None
         if action is None:
-            raise MissingDetail("Choose what to do with the selected requests.")
+            raise MissingDetail(_("Choose what to do with the selected requests."))
         selection = triage.parse_selection(request.form.getlist("select"))
         events = triage.act_on_many(selection, action, editor=_editor(),
                                     given=triage.ActionInput(note=form.note.data or ""))
@@ -147,7 +149,7 @@ def _render_request(item, *, status=200, error=None, failed_action=None, failed_
             else ActionForm(prefix=action.value, formdata=None)
         form.version.data = str(item.version)
         form.seen.data = str(item.events[-1].id if item.events else 0)
-        form.assignee.choices = choices([("", "Nobody")] + [(str(e.id), e.email) for e in editors])
+        form.assignee.choices = choices([("", _("Nobody"))] + [(str(e.id), e.email) for e in editors])
         if action is Action.ASSIGN and failed_form is None:
             form.assignee.data = str(item.assignee_id or "")
         if action is Action.PUBLISH and not form.publication_type.data:
@@ -186,8 +188,7 @@ def act(request_id: int, action_name: str):
     version = form.version.data or ""
     seen = int(form.seen.data) if is_number(form.seen.data) else None
     if not is_number(version):
-        return _render_request(item, status=400, error="The form was incomplete. Reload the page "
-                               "and try again.")
+        return _render_request(item, status=400, error=_("The form was incomplete. Reload the page and try again."))
     try:
         events = triage.act(item, action, editor=_editor(), version=int(version),
                             given=form.as_input())
@@ -219,7 +220,7 @@ def retitle(request_id: int):
         item = triage.get_request(request_id)
         return _render_request(item, status=problem.status, title_form=form,
                                title_error=problem.message)
-    flash("Saved the title." if event else "The title is unchanged.", "success")
+    flash(_("Saved the title.") if event else _("The title is unchanged."), "success")
     return redirect(url_for(".request_detail", request_id=request_id), 303)
 
 
@@ -248,8 +249,8 @@ def add_block():
                                by=_editor())
     except spam.BlockError as problem:
         form[problem.field].errors = [problem.message]
-        return _render_spam(form, error="The entry was not added.", status=problem.status)
-    flash(f"Blocked: {spam.KIND_LABELS[entry.kind].lower()} “{entry.value}”.", "success")
+        return _render_spam(form, error=_("The entry was not added."), status=problem.status)
+    flash(_("Blocked: %(kind)s “%(value)s”.", kind=spam.KIND_LABELS[entry.kind].lower(), value=entry.value), "success")
     return redirect(url_for(".spam_guards"), 303)
 
 
@@ -258,7 +259,7 @@ def add_block():
 def remove_block(entry_id: int):
     entry = db.session.get(BlockEntry, entry_id) or abort(404)
     spam.remove_entry(entry)
-    flash("Removed the entry from the block list.", "success")
+    flash(_("Removed the entry from the block list."), "success")
     return redirect(url_for(".spam_guards"), 303)
 
 
@@ -292,7 +293,7 @@ def _save_site(site: Site | None):
                 form[name].errors = [message]
             status = problem.status
         else:
-            flash(f"Saved the site “{saved.name}”.", "success")
+            flash(_("Saved the site “%(name)s”.", name=saved.name), "success")
             return redirect(url_for(".sites"), 303)
     return render_template("dashboard/site_form.html", form=form, site=site), status
 
@@ -341,7 +342,7 @@ def invite_editor():
         for name, message in problem.fields.items():
             form[name].errors = [message]
         return _render_editors(form, error=problem.message, status=problem.status)
-    flash(f"Invited {editor.email}. They will get an email with a link to choose a password.",
+    flash(_("Invited %(email)s. They will get an email with a link to choose a password.", email=editor.email),
           "success")
     return redirect(url_for(".editors"), 303)
 
@@ -391,7 +392,7 @@ def reactivate_editor(editor_id: int):
 def resend_invitation(editor_id: int):
     def change(editor):
         admin.resend_invitation(editor, invited_by=_editor())
-        return f"Sent {editor.email} a new invitation."
+        return _("Sent %(email)s a new invitation.", email=editor.email)
     return _change_editor(editor_id, change)
 
 

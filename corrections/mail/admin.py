@@ -1,6 +1,7 @@
 """/dashboard/outbox: admins see messages that could not be delivered and send them again."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -36,9 +37,9 @@ def index():
 def retry(message_id: int):
     db.get_or_404(OutboxMessage, message_id)
     if delivery.retry_now([message_id]):
-        flash(f"Message #{message_id} will be sent again on the worker's next round.")
+        flash(_("Message #%(message_id)s will be sent again on the worker's next round.", message_id=message_id))
     else:
-        flash(f"Message #{message_id} is not failed (any more); nothing to retry.")
+        flash(_("Message #%(message_id)s is not failed (any more); nothing to retry.", message_id=message_id))
     return redirect(url_for(".index"), 303)
 
 

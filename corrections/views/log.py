@@ -2,8 +2,9 @@
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, make_response, render_template, request
+from flask_babel import gettext as _
 
-from .. import public_log
+from .. import languages, public_log
 from ..errors import problem
 from ..text import is_number
 from ..urls import public_url_for
@@ -24,7 +25,7 @@ def _cursor() -> tuple | None:
     value = request.args.get("before", "")
     if not value:
         return None
-    when, _, ident = value.partition(",")
+    when, _comma, ident = value.partition(",")
     try:
         moment = datetime.fromisoformat(when)
     except ValueError:
@@ -39,11 +40,11 @@ def _cursor() -> tuple | None:
 @bp.get("/<key>")
 def index(key: str):
     site = _site_or_404(key)
+    languages.use_site(site)
     try:
         before = _cursor()
     except BadCursor:
-        return problem(400, "malformed", "This page link is not valid. Start again from the "
-                                         "newest corrections.")
+        return problem(400, "malformed", _("This page link is not valid. Start again from the newest corrections."))
     items = public_log.published(site, before=before)
     return render_template("corrections/log.html", site=site, items=items,
                            labels=public_log.TYPE_LABELS, page_size=public_log.PAGE_SIZE)
@@ -52,6 +53,7 @@ def index(key: str):
 @bp.get("/<key>/feed.atom")
 def feed(key: str):
     site = _site_or_404(key)
+    languages.use_site(site)
     items = public_log.published(site)
     response = make_response(render_template(
         "corrections/feed.xml", site=site, items=items, labels=public_log.TYPE_LABELS,

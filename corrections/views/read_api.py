@@ -6,6 +6,7 @@ minute: the widget asks once per article page view, and most articles have no co
 import re
 
 from flask import Blueprint, current_app, request
+from flask_babel import gettext as _
 
 from .. import public_log
 from ..errors import json_error
@@ -29,9 +30,9 @@ class BadParameter(Exception):
 def _one(name: str) -> str:
     values = request.args.getlist(name)
     if not values or not values[0].strip():
-        raise BadParameter(name, f"The {name} parameter is required.")
+        raise BadParameter(name, _("The %(name)s parameter is required.", name=name))
     if len(values) > 1:
-        raise BadParameter(name, f"Give the {name} parameter once.")
+        raise BadParameter(name, _("Give the %(name)s parameter once.", name=name))
     return values[0].strip()
 
 
@@ -63,7 +64,7 @@ def corrections():
     try:
         key = _one("site")
         if not _SITE_KEY.fullmatch(key):
-            raise BadParameter("site", "A site key is 1 to 64 letters, digits, “-” or “_”.")
+            raise BadParameter("site", _("A site key is 1 to 64 letters, digits, “-” or “_”."))
         try:
             url = normalise_url(_one("url"), current_app.config["TRACKING_PARAMETERS"])
         except URLError as error:
@@ -72,7 +73,7 @@ def corrections():
         return json_error(400, "malformed", error.message, {error.field: error.message})
     site = public_log.site_by_key(key)
     if site is None:
-        return json_error(404, "not_found", "There is no site with this key.")
+        return json_error(404, "not_found", _("There is no site with this key."))
     log_url = public_url_for("log.index", key=site.key)
     items = public_log.published_for_url(site, url)
     response = current_app.json.response({"corrections": [_entry(item, log_url) for item in items],
