@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
-from . import accounts
+from . import accounts, languages
 from .extensions import db
 from .mail import digests
 from .models import Editor, NotifyMode, Role, Site
@@ -92,9 +92,9 @@ def editors() -> list[Editor]:
     return list(db.session.scalars(sa.select(Editor).order_by(Editor.active.desc(), Editor.email)))
 
 
-def create_editor(email: str, password: str, role: str) -> Editor:
+def create_editor(email: str, password: str, role: str, language: str | None = None) -> Editor:
     """An account with a password chosen now (the command line's `editor add`)."""
-    editor = _new_editor(email, role)
+    editor = _new_editor(email, role, language)
     problem = accounts.check_new_password(password, password)
     if problem:
         raise AdminError(problem, {"password": problem})
@@ -104,9 +104,9 @@ def create_editor(email: str, password: str, role: str) -> Editor:
     return editor
 
 
-def check_new_editor(email: str, role: str) -> None:
+def check_new_editor(email: str, role: str, language: str | None = None) -> None:
     """Refuse an address that is not valid or already taken, before a password is asked for."""
-    _new_editor(email, role)
+    _new_editor(email, role, language)
 
 
 def set_editor_password(email: str, password: str) -> Editor:
@@ -123,7 +123,8 @@ def set_editor_password(email: str, password: str) -> Editor:
     return editor
 
 
-def _new_editor(email: str, role: str) -> Editor:
+def _new_editor(email: str, role: str, language: str | None = None) -> Editor:
+    """A new account; its language is `language`, or by default the inviting browser's."""
     address = accounts.normalise_email(email)
     if address is None:
         raise AdminError(_("Some answers need attention."), {"email": _("This is not a valid email address.")})
@@ -132,12 +133,31 @@ def _new_editor(email: str, role: str) -> Editor:
     if db.session.scalar(sa.select(Editor.id).where(Editor.email == address)) is not None:
         raise AdminError(_("Some answers need attention."),
                          {"email": _("There is already an account with this address.")}, status=409)
-    return Editor(email=address, role=Role(role), password_hash=accounts.unusable_password_hash())
+    if language and not languages.supported(language):
+        raise AdminError(_("Some answers need attention."),
+                         {"language": _("Choose one of the offered languages.")})
+    language = languages.choose(explicit=language, browser=languages.from_browser())
+    return Editor(email=address, role=Role(role), language=language, time_zone="UTC",
+                  password_hash=accounts.unusable_password_hash())
 
 
-def invite_editor(email: str, role: str, *, invited_by: Editor) -> Editor:
+def set_preferences(editor: Editor, language: str, time_zone: str) -> None:
+    """An editor's own language and time zone (their account page)."""
+    problems = {}
+    if not languages.supported(language):
+        problems["language"] = _("Choose one of the offered languages.")
+    if time_zone not in languages.time_zones():
+        problems["time_zone"] = _("Choose a time zone from the list.")
+    if problems:
+        raise AdminError(_("Some answers need attention."), problems)
+    editor.language, editor.time_zone = languages.supported(language), time_zone
+    db.session.commit()
+
+
+def invite_editor(email: str, role: str, *, invited_by: Editor,
+                  language: str | None = None) -> Editor:
     """Create an account and email its owner a link to choose a password."""
-    editor = _new_editor(email, role)
+    editor = _new_editor(email, role, language)
     db.session.add(editor)
     db.session.flush()  # the link names the new account's id
     accounts.send_invitation(editor, invited_by)

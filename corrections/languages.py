@@ -10,6 +10,8 @@
 
 Views that learn the site or the editor call `use_site()` / `use_editor()` before rendering.
 """
+import os
+
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import refresh
 from flask_login import current_user
@@ -52,8 +54,9 @@ def choose(*, editor: str | None = None, explicit: str | None = None,
 
 def select_language() -> str:
     """Flask-Babel's locale selector: `choose()` fed from the request."""
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # the command line: the user's own LANGUAGE/LC_ALL/LANG
+        return choose(explicit=next((os.environ[name] for name in ("LANGUAGE", "LC_ALL", "LANG")
+                                     if os.environ.get(name)), "").split(".")[0].split(":")[0])
     blueprint = request.blueprint or ""
     editor = g.get("editor_language")
     if editor is None and blueprint in EDITOR_BLUEPRINTS and current_user.is_authenticated:
@@ -100,6 +103,12 @@ def use_requested(language) -> None:
     refresh()
 
 
+def time_zones() -> frozenset[str]:
+    """The IANA time zones an editor may choose."""
+    import zoneinfo
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
 def direction(language: str) -> str:
     return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
@@ -107,6 +116,13 @@ def direction(language: str) -> str:
 def init_app(app) -> None:
     """Every template knows the page's language and direction (`<html lang dir>`)."""
     from flask_babel import get_locale
+
+    @app.before_request
+    def forget_previous_language():
+        # g outlives a request when a caller (a test, a CLI command) holds the app context open.
+        for name in ("site_language", "editor_language", "requested_language"):
+            g.pop(name, None)
+        refresh()
 
     @app.context_processor
     def page_language():

@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from .. import spam
+from .. import languages, spam
 from ..forms import choices
 from ..languages import language_names
 from ..models import NotifyMode, Role
@@ -107,6 +107,25 @@ ROLE_CHOICES = [(Role.EDITOR.value, _l("Editor")), (Role.ADMIN.value, _l("Admin"
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email address"), render_kw={"maxlength": 254, "autocomplete": "off"})
     role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES), validate_choice=False)
+    #: The language of their invitation, dashboard and emails; preset from the browser's.
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+
+    def set_language_choices(self) -> None:
+        self.language.choices = choices(language_names().items())
+        if not self.language.data:
+            self.language.data = languages.choose(browser=languages.from_browser())
+
+
+class AccountForm(FlaskForm):
+    language = SelectField(_l("Language of the dashboard and your emails"), choices=[],
+                           validate_choice=False)
+    time_zone = SelectField(_l("Time zone for dates and times"), choices=[],
+                            validate_choice=False)
+
+    def set_choices(self) -> None:
+        self.language.choices = choices(language_names().items())
+        self.time_zone.choices = choices((zone, zone.replace("_", " "))
+                                         for zone in sorted(languages.time_zones()))
 
 
 class RoleForm(FlaskForm):

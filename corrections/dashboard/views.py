@@ -4,6 +4,7 @@ Views parse the request, call triage/admin, and render; every state change is in
 """
 from functools import wraps
 
+from babel.units import format_unit
 from flask import (
     Response,
     abort,
@@ -15,11 +16,12 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import admin, spam, triage
+from .. import admin, languages, spam, triage
 from ..extensions import db
 from ..forms import choices
 from ..models import BlockEntry, Editor, Site, utcnow
@@ -30,6 +32,7 @@ from .forms import (
     ACTION_LABELS,
     EVENT_LABELS,
     ROLE_CHOICES,
+    AccountForm,
     ActionForm,
     BlockForm,
     BulkForm,
@@ -316,11 +319,39 @@ def edit_site(site_id: int):
     return _save_site(db.session.get(Site, site_id) or abort(404))
 
 
+# --- the editor's own account -----------------------------------------------------------
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    editor = _editor()
+    form = AccountForm(formdata=request.form if request.method == "POST" else None)
+    form.set_choices()
+    status, error = 200, None
+    if request.method == "GET":
+        form.language.data, form.time_zone.data = editor.language, editor.time_zone
+    elif form.validate_on_submit():
+        try:
+            admin.set_preferences(editor, form.language.data or "", form.time_zone.data or "")
+        except admin.AdminError as problem:
+            for name, message in problem.fields.items():
+                form[name].errors = [message]
+            status, error = problem.status, problem.message
+        else:
+            languages.use_editor(editor.language)  # the confirmation in the new language
+            flash(_("Saved your settings."), "success")
+            return redirect(url_for(".account"), 303)
+    else:
+        status, error = 400, _("The form had expired. Try again.")
+    return render_template("dashboard/account.html", form=form, error=error), status
+
+
 # --- admin: editors -------------------------------------------------------------------------
 
 def _render_editors(invite_form=None, *, error=None, status=200):
+    invite_form = invite_form or InviteForm(formdata=None)
+    invite_form.set_language_choices()
     return render_template("dashboard/editors.html", editors=admin.editors(),
-                           invite_form=invite_form or InviteForm(formdata=None),
+                           invite_form=invite_form,
                            role_choices=ROLE_CHOICES, error=error), status
 
 
@@ -337,7 +368,7 @@ def invite_editor():
     form.validate_on_submit()
     try:
         editor = admin.invite_editor(form.email.data or "", form.role.data or "",
-                                     invited_by=_editor())
+                                     invited_by=_editor(), language=form.language.data or None)
     except admin.AdminError as problem:
         for name, message in problem.fields.items():
             form[name].errors = [message]
@@ -398,16 +429,19 @@ def resend_invitation(editor_id: int):
 
 @bp.app_template_filter("age")
 def age(moment) -> str:
-    """How long ago, briefly: "5 min", "3 h", "2 d"."""
+    """How long ago, briefly and in the page's language: "5 min", "3 hr", "2 days" / "5 хв"."""
     seconds = max(0, int((utcnow() - moment).total_seconds()))
     if seconds < 3600:
-        return f"{max(1, seconds // 60)} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
+        value, unit = max(1, seconds // 60), "duration-minute"
+    elif seconds < 86400:
+        value, unit = seconds // 3600, "duration-hour"
+    else:
+        value, unit = seconds // 86400, "duration-day"
+    return format_unit(value, unit, length="short", locale=get_locale())
 
 
 @bp.app_template_filter("when")
 def when(moment) -> str:
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    """A moment (stored in UTC) in the editor's time zone and language, with the zone named."""
+    return format_datetime(moment, "d MMM y, HH:mm zzz")
 
