@@ -451,5 +451,5 @@ def _context_matches(candidate: CorrectionRequest, prefix: str, suffix: str) -> 
 
 
 def _new_reference() -> str:
-    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _position in range(8))
     return f"{code[:4]}-{code[4:]}"

@@ -77,7 +77,7 @@ class Details:
 
 
 def allowed_actions(request: CorrectionRequest) -> list[Action]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if request.state in sources]
+    return [action for action, (sources, _target) in TRANSITIONS.items() if request.state in sources]
 
 
 def transition(request: CorrectionRequest, action: Action, *, editor: Editor | None,
@@ -151,8 +151,8 @@ def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *
     Every request goes through transition(); if any is refused, every change is rolled back
     and the error names the request that stopped it.
     """
-    sources, _ = TRANSITIONS[action]
-    refused = [request for request, _ in items if request.state not in sources]
+    sources, _target = TRANSITIONS[action]
+    refused = [request for request, _version in items if request.state not in sources]
     if refused:
         which = ", ".join(f"#{r.id} is {r.state.value.replace('_', ' ')}" for r in refused)
         raise NotAllowed(_("Nothing was changed: “%(action)s” cannot be applied (%(which)s).", action=action.value,

@@ -575,7 +575,7 @@ def parse_selection(values: list[str]) -> list[tuple[int, int]]:
     """Selected rows as (id, version) pairs from "id:version" checkbox values."""
     selection = []
     for value in values:
-        number, _, version = value.partition(":")
+        number, _colon, version = value.partition(":")
         if not (is_number(number) and is_number(version)):
             raise MissingDetail(_("The selection could not be understood. Reload the page and try again."))
         selection.append((int(number), int(version)))
@@ -591,8 +591,8 @@ def act_on_many(selection: list[tuple[int, int]], action: Action, *, editor: Edi
         raise MissingDetail(_("Select at least one request first."))
     details = _details(action, given)
     found = {r.id: r for r in db.session.scalars(
-        sa.select(CorrectionRequest).where(CorrectionRequest.id.in_([i for i, _ in selection])))}
-    missing = [f"#{i}" for i, _ in selection if i not in found]
+        sa.select(CorrectionRequest).where(CorrectionRequest.id.in_([i for i, _version in selection])))}
+    missing = [f"#{i}" for i, _version in selection if i not in found]
     if missing:
         raise MissingDetail(_("There is no request %(value)s.", value=', '.join(missing)))
     return queue.transition_all([(found[i], version) for i, version in selection], action,
