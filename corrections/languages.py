@@ -10,6 +10,7 @@
 
 Views that learn the site or the editor call `use_site()` / `use_editor()` before rendering.
 """
+import functools
 import os
 
 from flask import current_app, g, has_request_context, request, session
@@ -18,6 +19,8 @@ from flask_login import current_user
 
 #: Scripts written right to left; `dir` on every page comes from this.
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur", "yi"})
+TIME_ZONE_REGIONS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
+                               "Australia", "Europe", "Indian", "Pacific"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 #: Blueprints whose pages belong to a signed-in editor.
 EDITOR_BLUEPRINTS = frozenset({"dashboard", "outbox"})
@@ -104,9 +107,24 @@ def use_requested(language) -> None:
 
 
 def time_zones() -> frozenset[str]:
-    """The IANA time zones an editor may choose."""
+    """The IANA time zones an editor may choose: the regions' zones (no legacy aliases) and UTC."""
     import zoneinfo
-    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+    return frozenset(zone for zone in zoneinfo.available_timezones()
+                     if zone.split("/")[0] in TIME_ZONE_REGIONS and "/" in zone) | {"UTC"}
+
+
+@functools.cache
+def time_zone_names(language: str) -> tuple[tuple[str, str], ...]:
+    """(zone, "its city in `language` — zone") for every zone, by zone; made once per language."""
+    from babel.dates import get_timezone, get_timezone_location
+    names = []
+    for zone in sorted(time_zones()):
+        try:
+            city = get_timezone_location(get_timezone(zone), locale=language, return_city=True)
+        except (LookupError, ValueError):
+            city = ""
+        names.append((zone, f"{city} — {zone}" if city and zone != "UTC" else zone))
+    return tuple(names)
 
 
 def direction(language: str) -> str:

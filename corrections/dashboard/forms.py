@@ -1,4 +1,5 @@
 """Dashboard forms. They carry CSRF and what was typed; the rules live in triage and admin."""
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -124,8 +125,7 @@ class AccountForm(FlaskForm):
 
     def set_choices(self) -> None:
         self.language.choices = choices(language_names().items())
-        self.time_zone.choices = choices((zone, zone.replace("_", " "))
-                                         for zone in sorted(languages.time_zones()))
+        self.time_zone.choices = choices(languages.time_zone_names(str(get_locale())))
 
 
 class RoleForm(FlaskForm):

@@ -2,6 +2,7 @@
 
 Views parse the request, call triage/admin, and render; every state change is in the services.
 """
+import re
 from functools import wraps
 
 from babel.units import format_unit
@@ -438,6 +439,32 @@ def age(moment) -> str:
     else:
         value, unit = seconds // 86400, "duration-day"
     return format_unit(value, unit, length="short", locale=get_locale())
+
+
+#: Notes the app writes into the audit trail (in English, as data), and how pages show them.
+SYSTEM_NOTES = {
+    "Reported by a reader.": _l("Reported by a reader."),
+    "Accepted from the email notification.": _l("Accepted from the email notification."),
+    "Not an error (rejected from the email notification).":
+        _l("Not an error (rejected from the email notification)."),
+    "Marked as spam from the email notification.": _l("Marked as spam from the email notification."),
+}
+ASSIGNED = re.compile(r"Assigned to (\S+)\.(?: (.*))?", re.S)
+MARKED_SPAM = re.compile(r"Marked as spam: request #(\d+)")
+
+
+@bp.app_template_filter("audit_note")
+def audit_note(note: str) -> str:
+    """A note for display: the app's own notes in the reader's language, editors' as written."""
+    if note in SYSTEM_NOTES:
+        return str(SYSTEM_NOTES[note])
+    if found := ASSIGNED.fullmatch(note):
+        who = _("nobody") if found.group(1) == "nobody" else found.group(1)
+        said = _("Assigned to %(who)s.", who=who)
+        return f"{said} {found.group(2)}" if found.group(2) else said
+    if found := MARKED_SPAM.fullmatch(note):
+        return _("Marked as spam: request #%(id)s", id=found.group(1))
+    return note
 
 
 @bp.app_template_filter("when")

@@ -33,6 +33,7 @@ UNSUBSCRIBE_SALT = "corrections.mail.unsubscribe"
 
 #: The actions an editor can take straight from a notification email, with the audit note.
 ONE_CLICK_ACTIONS: dict[queue.Action, str] = {
+    # Stored as written here; pages show them translated (dashboard.views.audit_note).
     queue.Action.ACCEPT: "Accepted from the email notification.",
     queue.Action.REJECT: "Not an error (rejected from the email notification).",
     queue.Action.SPAM: "Marked as spam from the email notification.",
