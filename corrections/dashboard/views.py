@@ -17,7 +17,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -118,8 +118,8 @@ def bulk():
                                     given=triage.ActionInput(note=form.note.data or ""))
     except QueueError as problem:
         return _render_queue(filters, bulk_form=form, error=problem.message, status=problem.status)
-    flash(f"{ACTION_LABELS[action]}: done for {len(events)} "
-          f"request{'s' if len(events) != 1 else ''}.", "success")
+    flash(ngettext("%(action)s: done for %(num)d request.", "%(action)s: done for %(num)d requests.",
+                   len(events), action=ACTION_LABELS[action]), "success")
     return redirect(url_for(".index", **filters.args()), 303)
 
 
@@ -207,8 +207,12 @@ def act(request_id: int, action_name: str):
         return _render_request(item, status=problem.status, error=problem.message,
                                failed_action=action, failed_form=form)
     others = len(events) - 1
-    flash(f"{ACTION_LABELS[action]}: done." + (f" {others} other request{'s' if others != 1 else ''} "
-          "from the same sender marked as spam too." if others else ""), "success")
+    done = _("%(action)s: done.", action=ACTION_LABELS[action])
+    if others:
+        done += " " + ngettext("%(num)d other request from the same sender marked as spam too.",
+                               "%(num)d other requests from the same sender marked as spam too.",
+                               others)
+    flash(done, "success")
     return redirect(url_for(".request_detail", request_id=request_id), 303)
 
 
@@ -397,7 +401,8 @@ def change_role(editor_id: int):
 
     def change(editor):
         admin.change_role(editor, form.role.data or "", by=_editor())
-        return f"{editor.email} is now {'an admin' if editor.is_admin else 'an editor'}."
+        return (_("%(email)s is now an admin.", email=editor.email) if editor.is_admin
+                else _("%(email)s is now an editor.", email=editor.email))
     return _change_editor(editor_id, change)
 
 
@@ -406,7 +411,7 @@ def change_role(editor_id: int):
 def deactivate_editor(editor_id: int):
     def change(editor):
         admin.set_active(editor, False, by=_editor())
-        return f"{editor.email} can no longer sign in."
+        return _("%(email)s can no longer sign in.", email=editor.email)
     return _change_editor(editor_id, change)
 
 
@@ -415,7 +420,7 @@ def deactivate_editor(editor_id: int):
 def reactivate_editor(editor_id: int):
     def change(editor):
         admin.set_active(editor, True, by=_editor())
-        return f"{editor.email} can sign in again."
+        return _("%(email)s can sign in again.", email=editor.email)
     return _change_editor(editor_id, change)
 
 

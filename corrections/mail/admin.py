@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -46,5 +47,6 @@ def retry(message_id: int):
 @bp.post("/retry-all")
 def retry_all():
     count = delivery.retry_now()
-    flash(f"{count} failed message(s) will be sent again on the worker's next round.")
+    flash(ngettext("%(num)d failed message will be sent again on the worker's next round.",
+                   "%(num)d failed messages will be sent again on the worker's next round.", count))
     return redirect(url_for(".index"), 303)
