@@ -40,7 +40,7 @@ ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z’']+(?:[ ,.:;—-]+[A-Za-z][a-z’']+
 
 
 def visible_text(page: str) -> str:
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
     attributes = " ".join(re.findall(r'\b(?:aria-label|title|placeholder|alt|label)="([^"]*)"', page))
     text = re.sub(r"<[^>]+>", " ", page) + " " + attributes
     return html.unescape(text)

@@ -454,7 +454,7 @@ SYSTEM_NOTES = {
         _l("Not an error (rejected from the email notification)."),
     "Marked as spam from the email notification.": _l("Marked as spam from the email notification."),
 }
-ASSIGNED = re.compile(r"Assigned to (\S+)\.(?: (.*))?", re.S)
+ASSIGNED = re.compile(r"Assigned to (\S+)\.(?: (.*))?", re.DOTALL)
 MARKED_SPAM = re.compile(r"Marked as spam: request #(\d+)")
 
 

@@ -41,7 +41,7 @@ def suggest():
     try:
         sites = db.session.execute(sa.select(Site.key, Site.name, Site.language).order_by(Site.name)).all()
         form.site.choices = choices([("", _("Choose…")), *((key, name) for key, name, _lang in sites)])
-        languages.use_site_language(dict((key, lang) for key, _name, lang in sites).get(form.site.data))
+        languages.use_site_language({key: lang for key, _name, lang in sites}.get(form.site.data))
         if form.validate_on_submit():
             # Timed from the form's own signed time of showing; without one, as sent at once.
             data = form.as_intake() | {"elapsed_ms": intake.form_elapsed_ms(form.started.data) or 0}
