@@ -145,11 +145,13 @@ def editor_for_link(token: str, purpose: LinkPurpose) -> Editor:
     except SignatureExpired:
         raise PasswordLinkError(_("This link has expired. Ask for a new one.")) from None
     except (BadSignature, ValueError, TypeError):
-        raise PasswordLinkError(_("This link is not valid. Check that you copied all of it.")) from None
+        raise PasswordLinkError(_("This link is not valid. Check that you "
+                                  "copied all of it.")) from None
     editor = db.session.get(Editor, editor_id) if isinstance(editor_id, int) else None
     # Setting a password changes the fingerprint, which makes the link single-use.
     if editor is None or not editor.active or fingerprint != password_fingerprint(editor):
-        raise PasswordLinkError(_("This link has already been used or is no longer valid. Ask for a new one."))
+        raise PasswordLinkError(_("This link has already been used or is no longer valid. "
+                                  "Ask for a new one."))
     return editor
 
 

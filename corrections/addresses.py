@@ -28,7 +28,8 @@ def normalise(value: str) -> str:
                                     "An email address has at most %(num)d characters.", MAX_LENGTH))
     local_part = text.rpartition("@")[0]
     if not local_part.isascii():
-        raise AddressError(_("Use an address with only Latin letters, digits and punctuation before the @: emails to other addresses cannot be delivered."))
+        raise AddressError(_("Use an address with only Latin letters, digits and punctuation "
+                             "before the @: emails to other addresses cannot be delivered."))
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:

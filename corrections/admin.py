@@ -182,7 +182,8 @@ def change_role(editor: Editor, role: str, *, by: Editor) -> None:
         raise AdminError(_("Choose admin or editor."))
     if Role(role) is not Role.ADMIN and editor.is_admin and editor.active \
             and _other_active_admins(editor) == 0:
-        raise AdminError(_("This is the last active admin: make someone else an admin first."), status=409)
+        raise AdminError(_("This is the last active admin: make someone "
+                           "else an admin first."), status=409)
     editor.role = Role(role)
     db.session.commit()
 
@@ -191,7 +192,8 @@ def set_active(editor: Editor, active: bool, *, by: Editor) -> None:
     if not active and editor.id == by.id:
         raise AdminError(_("You cannot deactivate your own account."), status=409)
     if not active and editor.is_admin and _other_active_admins(editor) == 0:
-        raise AdminError(_("This is the last active admin: make someone else an admin first."), status=409)
+        raise AdminError(_("This is the last active admin: make someone "
+                           "else an admin first."), status=409)
     editor.active = active
     if not active:
         accounts.end_all_sessions(editor)

@@ -60,7 +60,8 @@ def create_editor(email: str, password: str, role: Role, language: str = "en") -
 def site_add(key, name, origins, notify, language, mode):
     """Add a site that may embed the widget."""
     site = create_site(key, name, list(origins), list(notify), language, NotifyMode(mode))
-    click.echo(_("Added site %(key)s (%(name)s) for %(origins)s.", key=repr(site.key), name=site.name,
+    click.echo(_("Added site %(key)s (%(name)s) "
+                 "for %(origins)s.", key=repr(site.key), name=site.name,
                  origins=", ".join(site.origins)))
 
 
@@ -86,12 +87,14 @@ def editor_add(email, role, password_stdin, language):
 def editor_password(email, password_stdin):
     """Set a new password for an editor (ends their sessions)."""
     if accounts.find_editor(email) is None:
-        raise click.ClickException(OPTION_NAMES["email"] + ": " + _("There is no account with this address."))
+        raise click.ClickException(OPTION_NAMES["email"] + ": " + _("There is no account "
+                                                                    "with this address."))
     try:
         editor = admin.set_editor_password(email, _read_password(password_stdin, "New password"))
     except admin.AdminError as error:
         raise _one_line(error) from None
-    click.echo(_("Set a new password for %(email)s; their sessions have ended.", email=editor.email))
+    click.echo(_("Set a new password for %(email)s; their "
+                 "sessions have ended.", email=editor.email))
 
 
 def _read_password(from_stdin: bool, label: str = "Password") -> str:

@@ -12,7 +12,8 @@ from .intake import IntakeError
 
 #: Seconds a client is asked to wait when the database cannot be used (Retry-After).
 RETRY_AFTER_SECONDS = 10
-UNAVAILABLE_MESSAGE = (_l("The desk cannot store or show this just now. Nothing you sent was kept: please try again in a minute."))
+UNAVAILABLE_MESSAGE = (_l("The desk cannot store or show this just now. Nothing you sent was kept: "
+                          "please try again in a minute."))
 
 MESSAGES = {
     400: _l("The request could not be understood."),

@@ -118,7 +118,8 @@ class _Rules:
             value = value.strip()
         if not _INVISIBLE.sub("", value).strip():
             if required:
-                self.errors[name] = _("This field is empty once spaces and invisible characters are removed.")
+                self.errors[name] = _("This field is empty once spaces and invisible "
+                                      "characters are removed.")
             return ""
         if len(value) > LIMITS[name]:
             self.errors[name] = ngettext("This is longer than %(num)d character.",
@@ -191,10 +192,13 @@ def parse_suggestion(data: Any, *, origin: str | None = None) -> Suggestion:
     comment = rules.text("comment", multiline=True)
     link_limit = current_app.config["COMMENT_MAX_LINKS"]
     if comment and spam.count_links(comment) > link_limit:
-        rules.errors["comment"] = (ngettext("A comment may contain at most %(num)d link. Remove some and send it again.",
-                                            "A comment may contain at most %(num)d links. Remove some and send it again.",
+        rules.errors["comment"] = (ngettext("A comment may contain at most %(num)d link. Remove "
+                                            "some and send it again.",
+                                            "A comment may contain at most %(num)d links. Remove "
+                                            "some and send it again.",
                                             link_limit) if link_limit else
-                                   _("A comment may not contain links. Remove them and send it again."))
+                                   _("A comment may not contain links. Remove them "
+                                     "and send it again."))
     name = rules.text("name")
 
     email = ""
@@ -348,7 +352,9 @@ def receive(data: Any, *, client: Client, min_elapsed_ms: int, origin: str | Non
     wait = clients.over_limit(current_app.config["INTAKE_SITE_RATE_LIMIT"], "intake-site",
                               suggestion.site.key)
     if wait is not None:
-        raise IntakeError(429, "rate_limited", _("This site is receiving too many suggestions right now. Please try again later."), retry_after=wait)
+        raise IntakeError(429, "rate_limited", _("This site is receiving too many suggestions "
+                                                 "right now. Please "
+                                                 "try again later."), retry_after=wait)
     submission = submit(suggestion, client)
     return Receipt(id=submission.id, reference=submission.reference, site=suggestion.site,
                    notify=submission.notify, submission=submission)

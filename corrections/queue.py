@@ -121,7 +121,8 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
         execution_options={"synchronize_session": False})
     if result.rowcount != 1:
         db.session.rollback()
-        raise StaleVersion(_("Someone else changed this request while you were looking at it. Here is what it looks like now."))
+        raise StaleVersion(_("Someone else changed this request while you were looking at it. Here "
+                             "is what it looks like now."))
     db.session.refresh(request)
     event = Event(request=request, editor=editor, action=action.value, from_state=from_state,
                   to_state=to_state, note=note, created_at=now)
@@ -139,7 +140,8 @@ def _duplicate_target(request: CorrectionRequest, target_id: int | None) -> Corr
         raise MissingDetail(_("A request cannot be a duplicate of itself."))
     target = db.session.get(CorrectionRequest, target_id)
     if target is None or target.site_id != request.site_id:
-        raise MissingDetail(_("There is no request #%(target_id)s on this site.", target_id=target_id))
+        raise MissingDetail(_("There is no request "
+                              "#%(target_id)s on this site.", target_id=target_id))
     return target
 
 
@@ -155,7 +157,8 @@ def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *
     refused = [request for request, _version in items if request.state not in sources]
     if refused:
         which = ", ".join(f"#{r.id} is {r.state.value.replace('_', ' ')}" for r in refused)
-        raise NotAllowed(_("Nothing was changed: “%(action)s” cannot be applied (%(which)s).", action=action.value,
+        raise NotAllowed(_("Nothing was changed: “%(action)s” cannot be "
+                           "applied (%(which)s).", action=action.value,
                            which=which))
     events = []
     for request, version in items:
@@ -165,7 +168,8 @@ def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *
                                      details=details, commit=False))
         except QueueError as error:
             db.session.rollback()
-            raise type(error)(_("Nothing was changed. #%(request_id)s: %(message)s", request_id=request_id, message=error.message)) from error
+            raise type(error)(_("Nothing was changed. "
+                                "#%(request_id)s: %(message)s", request_id=request_id, message=error.message)) from error
     if commit:
         db.session.commit()
     return events

@@ -132,7 +132,8 @@ def normalise_entry(kind: str, value: str) -> tuple[BlockKind, str]:
         try:
             ipaddress.ip_address(value)
         except ValueError:
-            raise BlockError(_("Give an IP address (IPv4, or any IPv6 address of the /64 network to block).")) from None
+            raise BlockError(_("Give an IP address (IPv4, or any IPv6 address of the /64 "
+                               "network to block).")) from None
         return kind, clients.client_hash(value)
     if kind is BlockKind.EMAIL:
         try:
@@ -146,7 +147,9 @@ def normalise_entry(kind: str, value: str) -> tuple[BlockKind, str]:
         return kind, addresses.domain_of(domain)
     phrase = _folded(value)
     if len(phrase) > PHRASE_LIMIT:
-        raise BlockError(ngettext("Keep a phrase to %(num)d character or fewer.", "Keep a phrase to %(num)d characters or fewer.", PHRASE_LIMIT))
+        raise BlockError(ngettext("Keep a phrase to %(num)d "
+                                  "character or fewer.", "Keep a phrase to %(num)d "
+                                                         "characters or fewer.", PHRASE_LIMIT))
     return kind, phrase
 
 

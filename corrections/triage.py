@@ -501,7 +501,8 @@ def _details(action: Action, given: ActionInput) -> Details:
                                      "Keep the note to %(num)d characters or fewer.", NOTE_LIMIT))
     if len(given.public_note) > PUBLIC_NOTE_LIMIT:
         raise MissingDetail(ngettext("Keep the public note to %(num)d character or fewer.",
-                                     "Keep the public note to %(num)d characters or fewer.", PUBLIC_NOTE_LIMIT))
+                                     "Keep the public note to %(num)d "
+                                     "characters or fewer.", PUBLIC_NOTE_LIMIT))
     details = Details(note=given.note, public_note=given.public_note)
     if action is Action.ASSIGN and given.assignee:
         editor = (db.session.get(Editor, int(given.assignee))
@@ -562,7 +563,8 @@ def retitle(item: CorrectionRequest, title: str, *, shown: str, editor: Editor) 
         .values(title=new), execution_options={"synchronize_session": False}).rowcount
     if changed != 1:
         db.session.rollback()
-        raise StaleVersion(_("Someone else changed this title while you were looking at it. Here is what it is now."))
+        raise StaleVersion(_("Someone else changed this title while you were looking at it. Here "
+                             "is what it is now."))
     event = Event(request=item, editor=editor, action="retitle", from_state=item.state,
                   to_state=item.state, note=f"Title changed from “{old}” to “{new}”.",
                   created_at=utcnow())
@@ -577,7 +579,8 @@ def parse_selection(values: list[str]) -> list[tuple[int, int]]:
     for value in values:
         number, _colon, version = value.partition(":")
         if not (is_number(number) and is_number(version)):
-            raise MissingDetail(_("The selection could not be understood. Reload the page and try again."))
+            raise MissingDetail(_("The selection could not be understood. Reload the "
+                                  "page and try again."))
         selection.append((int(number), int(version)))
     return selection
 

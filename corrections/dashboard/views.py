@@ -118,7 +118,8 @@ def bulk():
                                     given=triage.ActionInput(note=form.note.data or ""))
     except QueueError as problem:
         return _render_queue(filters, bulk_form=form, error=problem.message, status=problem.status)
-    flash(ngettext("%(action)s: done for %(num)d request.", "%(action)s: done for %(num)d requests.",
+    flash(ngettext("%(action)s: done for "
+                   "%(num)d request.", "%(action)s: done for %(num)d requests.",
                    len(events), action=ACTION_LABELS[action]), "success")
     return redirect(url_for(".index", **filters.args()), 303)
 
@@ -192,7 +193,8 @@ def act(request_id: int, action_name: str):
     version = form.version.data or ""
     seen = int(form.seen.data) if is_number(form.seen.data) else None
     if not is_number(version):
-        return _render_request(item, status=400, error=_("The form was incomplete. Reload the page and try again."))
+        return _render_request(item, status=400, error=_("The form was incomplete. Reload the "
+                                                         "page and try again."))
     try:
         events = triage.act(item, action, editor=_editor(), version=int(version),
                             given=form.as_input())
@@ -378,7 +380,8 @@ def invite_editor():
         for name, message in problem.fields.items():
             form[name].errors = [message]
         return _render_editors(form, error=problem.message, status=problem.status)
-    flash(_("Invited %(email)s. They will get an email with a link to choose a password.", email=editor.email),
+    flash(_("Invited %(email)s. They will get an email with a link to "
+            "choose a password.", email=editor.email),
           "success")
     return redirect(url_for(".editors"), 303)
 
@@ -452,7 +455,8 @@ SYSTEM_NOTES = {
     "Accepted from the email notification.": _l("Accepted from the email notification."),
     "Not an error (rejected from the email notification).":
         _l("Not an error (rejected from the email notification)."),
-    "Marked as spam from the email notification.": _l("Marked as spam from the email notification."),
+    "Marked as spam from the email notification.": _l("Marked as spam from the "
+                                                      "email notification."),
 }
 ASSIGNED = re.compile(r"Assigned to (\S+)\.(?: (.*))?", re.DOTALL)
 MARKED_SPAM = re.compile(r"Marked as spam: request #(\d+)")

@@ -38,9 +38,11 @@ def index():
 def retry(message_id: int):
     db.get_or_404(OutboxMessage, message_id)
     if delivery.retry_now([message_id]):
-        flash(_("Message #%(message_id)s will be sent again on the worker's next round.", message_id=message_id))
+        flash(_("Message #%(message_id)s will be sent again on the "
+                "worker's next round.", message_id=message_id))
     else:
-        flash(_("Message #%(message_id)s is not failed (any more); nothing to retry.", message_id=message_id))
+        flash(_("Message #%(message_id)s is not failed (any more); "
+                "nothing to retry.", message_id=message_id))
     return redirect(url_for(".index"), 303)
 
 

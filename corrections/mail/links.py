@@ -102,12 +102,15 @@ def read_action_token(token: str, request_id: int, action: str) -> ActionClaims:
         claims = ActionClaims(request_id=int(data["r"]), action=queue.Action(data["a"]),
                               editor_id=int(data["e"]), version=int(data["v"]), nonce=str(data["n"]))
     except SignatureExpired:
-        raise LinkError(410, _("This link has expired. Open the request on the dashboard to act on it."),
+        raise LinkError(410, _("This link has expired. Open the request on the "
+                               "dashboard to act on it."),
                         request_id) from None
     except (BadData, KeyError, TypeError, ValueError):
-        raise LinkError(400, _("This link is not valid. It may have been cut short or changed; use the link from the email as it is.")) from None
+        raise LinkError(400, _("This link is not valid. It may have been cut short or changed; use "
+                               "the link from the email as it is.")) from None
     if claims.request_id != request_id or claims.action.value != action:
-        raise LinkError(400, _("This link was made for a different request or action, so it cannot be used here."))
+        raise LinkError(400, _("This link was made for a different request or action, so it "
+                               "cannot be used here."))
     return claims
 
 
@@ -117,7 +120,8 @@ def check_action(token: str, request_id: int, action: str) -> OneClick:
         raise LinkError(404, _("There is no such action for email links."))
     claims = read_action_token(token, request_id, action)
     if db.session.get(UsedActionToken, claims.nonce) is not None:
-        raise LinkError(410, _("This link has already been used. Each link in an email works once."),
+        raise LinkError(410, _("This link has already been used. Each link in an "
+                               "email works once."),
                         request_id)
     editor = db.session.get(Editor, claims.editor_id)
     if editor is None or not editor.active:
@@ -126,7 +130,8 @@ def check_action(token: str, request_id: int, action: str) -> OneClick:
     if request is None:
         raise LinkError(404, _("This request no longer exists."))
     if request.version != claims.version:
-        raise LinkError(409, _("This request has changed since the email was sent, so its links no longer work. Open it on the dashboard to see where it stands."),
+        raise LinkError(409, _("This request has changed since the email was sent, so its links no "
+                               "longer work. Open it on the dashboard to see where it stands."),
                         request_id)
     if claims.action not in queue.allowed_actions(request):
         raise LinkError(409, _("This action is no longer possible for this request."), request_id)
@@ -149,7 +154,8 @@ def act(token: str, request_id: int, action: str) -> Event:
         raise LinkError(409, error.message, request_id) from None
     except IntegrityError:  # the same link, posted twice at once
         db.session.rollback()
-        raise LinkError(410, _("This link has already been used. Each link in an email works once."),
+        raise LinkError(410, _("This link has already been used. Each link in an "
+                               "email works once."),
                         request_id) from None
     return event
 
@@ -173,7 +179,8 @@ def read_unsubscribe_token(token: str) -> tuple[Site, str]:
         data = _unsubscribe_serializer().loads(token)
         site_id, email = int(data["s"]), str(data["e"])
     except (BadData, KeyError, TypeError, ValueError, OverflowError):
-        raise LinkError(400, _("This unsubscribe link is not valid. Use the link from the email as it is.")) from None
+        raise LinkError(400, _("This unsubscribe link is not valid. Use the link from "
+                               "the email as it is.")) from None
     site = db.session.get(Site, site_id) if 0 < site_id <= MAX_INT else None
     if site is None:
         raise LinkError(404, _("This site no longer exists, so it will not email you."))

@@ -87,13 +87,16 @@ def address_for_link(signed: str) -> ReaderAddress:
     try:
         token = _serializer().loads(signed, max_age=current_app.config["READER_CONFIRM_MAX_AGE"])
     except SignatureExpired:
-        raise LinkError(410, _("This confirmation link has expired. Send your suggestion again with your address to get a new one.")) from None
+        raise LinkError(410, _("This confirmation link has expired. Send your suggestion again "
+                               "with your address to get a new one.")) from None
     except BadData:
-        raise LinkError(400, _("This confirmation link is not valid. Use the link from the email as it is.")) from None
+        raise LinkError(400, _("This confirmation link is not valid. Use the link from "
+                               "the email as it is.")) from None
     address = (db.session.scalar(sa.select(ReaderAddress).where(ReaderAddress.token == token))
                if isinstance(token, str) else None)
     if address is None:
-        raise LinkError(404, _("This address is no longer on record, so there is nothing to confirm."))
+        raise LinkError(404, _("This address is no longer on record, so there is "
+                               "nothing to confirm."))
     return address
 
 

@@ -80,7 +80,8 @@ def _read_json():
     try:
         text = request.get_data(cache=False).decode("utf-8")
     except UnicodeDecodeError:
-        raise intake.IntakeError(400, "malformed", _("The request body is not valid UTF-8.")) from None
+        raise intake.IntakeError(400, "malformed", _("The request body is "
+                                                     "not valid UTF-8.")) from None
     try:
         return json.loads(text)
     except (ValueError, RecursionError):

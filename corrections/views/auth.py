@@ -29,7 +29,8 @@ from ..extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 
-WRONG_CREDENTIALS = _l("The email address or the password is not right, or the account is not active.")
+WRONG_CREDENTIALS = _l("The email address or the password is not right, or the "
+                       "account is not active.")
 
 
 class LoginForm(FlaskForm):

@@ -44,7 +44,8 @@ def index(key: str):
     try:
         before = _cursor()
     except BadCursor:
-        return problem(400, "malformed", _("This page link is not valid. Start again from the newest corrections."))
+        return problem(400, "malformed", _("This page link is not valid. Start again from the "
+                                           "newest corrections."))
     items = public_log.published(site, before=before)
     return render_template("corrections/log.html", site=site, items=items,
                            labels=public_log.TYPE_LABELS, page_size=public_log.PAGE_SIZE)
