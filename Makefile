@@ -10,7 +10,7 @@ SMTP_PORT ?= 8025
 RUN_ENV := CORRECTIONS_PUBLIC_URL=http://127.0.0.1:$(PORT) CORRECTIONS_MAIL_PORT=$(SMTP_PORT)
 PORT_OPEN = $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", $(SMTP_PORT)), 1).close()' 2>/dev/null
 
-.PHONY: run test bench widget clean
+.PHONY: run test bench widget clean translations-extract translations-update translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 instance/config.py:
 	$(PYTHON) -c 'import secrets; print(f"SECRET_KEY = {secrets.token_hex(32)!r}")' > $@
 
-run: $(VENV)/.installed-dev instance/config.py
+run: $(VENV)/.installed-dev instance/config.py translations
 	$(FLASK) db upgrade
 	$(RUN_ENV) $(FLASK) demo
 	@echo "Emails:         sent over SMTP to a local sink; read them in $(CURDIR)/instance/mail/ (one .eml file each)"
@@ -39,7 +39,7 @@ run: $(VENV)/.installed-dev instance/config.py
 	$(RUN_ENV) CORRECTIONS_DEMO=true $(FLASK) mail worker & worker=$$!; \
 	$(RUN_ENV) CORRECTIONS_DEMO=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test translations
 	$(BIN)/python -m tests.parallel $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
@@ -48,6 +48,21 @@ bench: $(VENV)/.installed-test
 # Rebuild the served widget (corrections/static/*.min.js) after changing its sources; needs npm.
 widget: $(VENV)/.installed-test
 	$(BIN)/python -m corrections.widget_build --npm-prefix $(VENV)/esbuild
+
+# Translations (pybabel, from Babel, installed with Flask-Babel). The compiled catalogues (.mo) are
+# committed so a checkout and the wheel work without this step; `make translations` rebuilds them.
+BABEL := $(BIN)/pybabel
+CATALOGUES := corrections/translations
+POT := $(CATALOGUES)/messages.pot
+# After changing strings in code or templates: extract, then merge into every language's .po.
+translations-extract: $(VENV)/.installed-dev
+	$(BABEL) -q extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --no-location \
+	  --project corrections --copyright-holder "corrections" --msgid-bugs-address "" -o $(POT) .
+translations-update: translations-extract
+	$(BABEL) -q update -i $(POT) -d $(CATALOGUES) --no-wrap --ignore-obsolete
+# Compile every catalogue whose .po is newer than its .mo (run by `make run` and `make test`).
+translations: $(VENV)/.installed-dev
+	$(BABEL) -q compile --statistics -d $(CATALOGUES) 2>&1 | grep -v "^$$" || true
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

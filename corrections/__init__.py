@@ -55,7 +55,6 @@ def create_app(test_config=None):
         login_manager,
         mail,
         migrate,
-        select_locale,
     )
     db.init_app(app)
     database.init_app(app)
@@ -65,7 +64,10 @@ def create_app(test_config=None):
     mail.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    from . import languages
+    from .languages import select_language, select_timezone
+    babel.init_app(app, locale_selector=select_language, timezone_selector=select_timezone)
+    languages.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     guard.init_app(app)  # before the blueprints: their routes use its converter

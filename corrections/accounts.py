@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -102,11 +104,13 @@ def password_fingerprint(editor: Editor) -> str:
 def check_new_password(password: str, confirm: str) -> str | None:
     """What is wrong with a chosen password, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+        return ngettext("Choose a password of at least %(num)d character.",
+                        "Choose a password of at least %(num)d characters.", MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Choose a password of at most {MAX_PASSWORD_LENGTH} characters."
+        return ngettext("Choose a password of at most %(num)d character.",
+                        "Choose a password of at most %(num)d characters.", MAX_PASSWORD_LENGTH)
     if password != confirm:
-        return "The two passwords are not the same."
+        return _("The two passwords are not the same.")
     return None
 
 
@@ -139,14 +143,15 @@ def editor_for_link(token: str, purpose: LinkPurpose) -> Editor:
     try:
         editor_id, fingerprint = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise PasswordLinkError("This link has expired. Ask for a new one.") from None
+        raise PasswordLinkError(_("This link has expired. Ask for a new one.")) from None
     except (BadSignature, ValueError, TypeError):
-        raise PasswordLinkError("This link is not valid. Check that you copied all of it.") from None
+        raise PasswordLinkError(_("This link is not valid. Check that you "
+                                  "copied all of it.")) from None
     editor = db.session.get(Editor, editor_id) if isinstance(editor_id, int) else None
     # Setting a password changes the fingerprint, which makes the link single-use.
     if editor is None or not editor.active or fingerprint != password_fingerprint(editor):
-        raise PasswordLinkError("This link has already been used or is no longer valid. "
-                                "Ask for a new one.")
+        raise PasswordLinkError(_("This link has already been used or is no longer valid. "
+                                  "Ask for a new one."))
     return editor
 
 
@@ -161,22 +166,24 @@ def send_password_reset(email: str) -> None:
     editor = find_editor(email)
     if editor is None or not editor.active:
         return
-    outbox.enqueue(kind="password_reset", recipient=editor.email,
-                   subject="Choose a new password for the corrections desk",
-                   template="password_reset",
-                   context={"editor": editor, "link": password_link(editor, RESET),
-                            "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1})
+    with force_locale(editor.language):  # the editor's language, whoever asked
+        outbox.enqueue(kind="password_reset", recipient=editor.email,
+                       subject=_("Choose a new password for the corrections desk"),
+                       template="password_reset", language=editor.language,
+                       context={"editor": editor, "link": password_link(editor, RESET),
+                                "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1})
     db.session.commit()
 
 
 def send_invitation(editor: Editor, invited_by: Editor) -> None:
     """Add the invitation email to the session (the caller commits it with the new account)."""
-    outbox.enqueue(kind="editor_invite", recipient=editor.email,
-                   subject="You are invited to the corrections desk",
-                   template="editor_invite",
-                   context={"editor": editor, "invited_by": invited_by,
-                            "link": password_link(editor, INVITE),
-                            "days": current_app.config["EDITOR_INVITE_MAX_AGE"] // 86400 or 1})
+    with force_locale(editor.language):  # the invited editor's language, not the admin's
+        outbox.enqueue(kind="editor_invite", recipient=editor.email,
+                       subject=_("You are invited to the corrections desk"),
+                       template="editor_invite", language=editor.language,
+                       context={"editor": editor, "invited_by": invited_by,
+                                "link": password_link(editor, INVITE),
+                                "days": current_app.config["EDITOR_INVITE_MAX_AGE"] // 86400 or 1})
 
 
 def unusable_password_hash() -> str:

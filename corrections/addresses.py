@@ -2,6 +2,8 @@
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 MAX_LENGTH = 254
 
@@ -20,17 +22,18 @@ def normalise(value: str) -> str:
     """
     text = unicodedata.normalize("NFKC", value).strip()
     if not text:
-        raise AddressError("Give an email address.")
+        raise AddressError(_("Give an email address."))
     if len(text) > MAX_LENGTH:
-        raise AddressError(f"An email address has at most {MAX_LENGTH} characters.")
+        raise AddressError(ngettext("An email address has at most %(num)d character.",
+                                    "An email address has at most %(num)d characters.", MAX_LENGTH))
     local_part = text.rpartition("@")[0]
     if not local_part.isascii():
-        raise AddressError("Use an address with only Latin letters, digits and punctuation "
-                           "before the @: emails to other addresses cannot be delivered.")
+        raise AddressError(_("Use an address with only Latin letters, digits and punctuation "
+                             "before the @: emails to other addresses cannot be delivered."))
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        raise AddressError("This is not a valid email address.") from None
+        raise AddressError(_("This is not a valid email address.")) from None
     return f"{checked.local_part}@{checked.ascii_domain}".lower()
 
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
-from . import accounts
+from . import accounts, languages
 from .extensions import db
 from .mail import digests
 from .models import Editor, NotifyMode, Role, Site
@@ -47,12 +48,12 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
     key = given.key.strip()
     if site is None:
         if not _SITE_KEY.fullmatch(key):
-            problems["key"] = "Use 1 to 64 letters, digits, “-” or “_”."
+            problems["key"] = _("Use 1 to 64 letters, digits, “-” or “_”.")
         elif db.session.scalar(sa.select(Site.id).where(Site.key == key)) is not None:
-            problems["key"] = "Another site already has this key."
+            problems["key"] = _("Another site already has this key.")
     name = " ".join(given.name.split())
     if not name or len(name) > 200:
-        problems["name"] = "Give a name of 1 to 200 characters."
+        problems["name"] = _("Give a name of 1 to 200 characters.")
     origins = []
     for line in _lines(given.origins):
         try:
@@ -61,7 +62,7 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
             problems["origins"] = f"{line[:100]}: {error}"
             break
     if not origins and "origins" not in problems:
-        problems["origins"] = "Give at least one origin, like https://news.example.org."
+        problems["origins"] = _("Give at least one origin, like https://news.example.org.")
     emails = []
     for line in _lines(given.notify_emails):
         address = accounts.normalise_email(line)
@@ -70,9 +71,9 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
             break
         emails.append(address)
     if given.language not in current_app.config["LANGUAGES"]:
-        problems["language"] = "Choose one of the offered languages."
+        problems["language"] = _("Choose one of the offered languages.")
     if given.notify_mode not in {m.value for m in NotifyMode}:
-        problems["notify_mode"] = "Choose when editors are told."
+        problems["notify_mode"] = _("Choose when editors are told.")
     policy_url = given.corrections_policy_url.strip()
     if policy_url:
         try:
@@ -80,7 +81,7 @@ def save_site(site: Site | None, given: SiteInput) -> Site:
         except URLError as error:
             problems["corrections_policy_url"] = str(error)
     if problems:
-        raise AdminError("Some answers need attention.", problems)
+        raise AdminError(_("Some answers need attention."), problems)
     if site is None:
         site = Site(key=key)
         db.session.add(site)
@@ -102,9 +103,9 @@ def editors() -> list[Editor]:
     return list(db.session.scalars(sa.select(Editor).order_by(Editor.active.desc(), Editor.email)))
 
 
-def create_editor(email: str, password: str, role: str) -> Editor:
+def create_editor(email: str, password: str, role: str, language: str | None = None) -> Editor:
     """An account with a password chosen now (the command line's `editor add`)."""
-    editor = _new_editor(email, role)
+    editor = _new_editor(email, role, language)
     problem = accounts.check_new_password(password, password)
     if problem:
         raise AdminError(problem, {"password": problem})
@@ -114,9 +115,9 @@ def create_editor(email: str, password: str, role: str) -> Editor:
     return editor
 
 
-def check_new_editor(email: str, role: str) -> None:
+def check_new_editor(email: str, role: str, language: str | None = None) -> None:
     """Refuse an address that is not valid or already taken, before a password is asked for."""
-    _new_editor(email, role)
+    _new_editor(email, role, language)
 
 
 def set_editor_password(email: str, password: str) -> Editor:
@@ -124,8 +125,8 @@ def set_editor_password(email: str, password: str) -> Editor:
     the account's sessions and unused password links, as a reset does."""
     editor = accounts.find_editor(email)
     if editor is None:
-        raise AdminError("Some answers need attention.",
-                         {"email": "There is no account with this address."}, status=404)
+        raise AdminError(_("Some answers need attention."),
+                         {"email": _("There is no account with this address.")}, status=404)
     problem = accounts.check_new_password(password, password)
     if problem:
         raise AdminError(problem, {"password": problem})
@@ -133,21 +134,41 @@ def set_editor_password(email: str, password: str) -> Editor:
     return editor
 
 
-def _new_editor(email: str, role: str) -> Editor:
+def _new_editor(email: str, role: str, language: str | None = None) -> Editor:
+    """A new account; its language is `language`, or by default the inviting browser's."""
     address = accounts.normalise_email(email)
     if address is None:
-        raise AdminError("Some answers need attention.", {"email": "This is not a valid email address."})
+        raise AdminError(_("Some answers need attention."), {"email": _("This is not a valid email address.")})
     if role not in {r.value for r in Role}:
-        raise AdminError("Some answers need attention.", {"role": "Choose admin or editor."})
+        raise AdminError(_("Some answers need attention."), {"role": _("Choose admin or editor.")})
     if db.session.scalar(sa.select(Editor.id).where(Editor.email == address)) is not None:
-        raise AdminError("Some answers need attention.",
-                         {"email": "There is already an account with this address."}, status=409)
-    return Editor(email=address, role=Role(role), password_hash=accounts.unusable_password_hash())
+        raise AdminError(_("Some answers need attention."),
+                         {"email": _("There is already an account with this address.")}, status=409)
+    if language and not languages.supported(language):
+        raise AdminError(_("Some answers need attention."),
+                         {"language": _("Choose one of the offered languages.")})
+    language = languages.choose(explicit=language, browser=languages.from_browser())
+    return Editor(email=address, role=Role(role), language=language, time_zone="UTC",
+                  password_hash=accounts.unusable_password_hash())
 
 
-def invite_editor(email: str, role: str, *, invited_by: Editor) -> Editor:
+def set_preferences(editor: Editor, language: str, time_zone: str) -> None:
+    """An editor's own language and time zone (their account page)."""
+    problems = {}
+    if not languages.supported(language):
+        problems["language"] = _("Choose one of the offered languages.")
+    if time_zone not in languages.time_zones():
+        problems["time_zone"] = _("Choose a time zone from the list.")
+    if problems:
+        raise AdminError(_("Some answers need attention."), problems)
+    editor.language, editor.time_zone = languages.supported(language), time_zone
+    db.session.commit()
+
+
+def invite_editor(email: str, role: str, *, invited_by: Editor,
+                  language: str | None = None) -> Editor:
     """Create an account and email its owner a link to choose a password."""
-    editor = _new_editor(email, role)
+    editor = _new_editor(email, role, language)
     db.session.add(editor)
     db.session.flush()  # the link names the new account's id
     accounts.send_invitation(editor, invited_by)
@@ -157,7 +178,7 @@ def invite_editor(email: str, role: str, *, invited_by: Editor) -> Editor:
 
 def resend_invitation(editor: Editor, *, invited_by: Editor) -> None:
     if not editor.active:
-        raise AdminError("Reactivate the account before inviting its owner again.", status=409)
+        raise AdminError(_("Reactivate the account before inviting its owner again."), status=409)
     accounts.send_invitation(editor, invited_by)
     db.session.commit()
 
@@ -169,19 +190,21 @@ def _other_active_admins(editor: Editor) -> int:
 
 def change_role(editor: Editor, role: str, *, by: Editor) -> None:
     if role not in {r.value for r in Role}:
-        raise AdminError("Choose admin or editor.")
+        raise AdminError(_("Choose admin or editor."))
     if Role(role) is not Role.ADMIN and editor.is_admin and editor.active \
             and _other_active_admins(editor) == 0:
-        raise AdminError("This is the last active admin: make someone else an admin first.", status=409)
+        raise AdminError(_("This is the last active admin: make someone "
+                           "else an admin first."), status=409)
     editor.role = Role(role)
     db.session.commit()
 
 
 def set_active(editor: Editor, active: bool, *, by: Editor) -> None:
     if not active and editor.id == by.id:
-        raise AdminError("You cannot deactivate your own account.", status=409)
+        raise AdminError(_("You cannot deactivate your own account."), status=409)
     if not active and editor.is_admin and _other_active_admins(editor) == 0:
-        raise AdminError("This is the last active admin: make someone else an admin first.", status=409)
+        raise AdminError(_("This is the last active admin: make someone "
+                           "else an admin first."), status=409)
     editor.active = active
     if not active:
         accounts.end_all_sessions(editor)

@@ -7,6 +7,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
 from . import accounts, addresses, admin, privacy
 from .extensions import db
@@ -42,9 +43,9 @@ def create_site(key: str, name: str, origins: list[str], notify: list[str],
         raise _one_line(error) from None
 
 
-def create_editor(email: str, password: str, role: Role) -> Editor:
+def create_editor(email: str, password: str, role: Role, language: str = "en") -> Editor:
     try:
-        return admin.create_editor(email, password, role.value)
+        return admin.create_editor(email, password, role.value, language)
     except admin.AdminError as error:
         raise _one_line(error) from None
 
@@ -64,21 +65,25 @@ def site_add(key, name, origins, notify, language, mode, corrections_policy):
     """Add a site that may embed the widget."""
     site = create_site(key, name, list(origins), list(notify), language, NotifyMode(mode),
                        corrections_policy)
-    click.echo(f"Added site {site.key!r} ({site.name}) for {', '.join(site.origins)}.")
+    click.echo(_("Added site %(key)s (%(name)s) "
+                 "for %(origins)s.", key=repr(site.key), name=site.name,
+                 origins=", ".join(site.origins)))
 
 
 @editor_cli.command("add")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default="editor", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def editor_add(email, role, password_stdin):
+@click.option("--language", default="en", show_default=True,
+              help="The language of their dashboard and emails (one of LANGUAGES).")
+def editor_add(email, role, password_stdin, language):
     """Add an editor account."""
     try:
-        admin.check_new_editor(email, role)  # before asking for a password
+        admin.check_new_editor(email, role, language)  # before asking for a password
     except admin.AdminError as error:
         raise _one_line(error) from None
-    editor = create_editor(email, _read_password(password_stdin), Role(role))
-    click.echo(f"Added {editor.role.value} {editor.email}.")
+    editor = create_editor(email, _read_password(password_stdin), Role(role), language)
+    click.echo(_("Added %(role)s %(email)s.", role=editor.role.value, email=editor.email))
 
 
 @editor_cli.command("password")
@@ -87,12 +92,14 @@ def editor_add(email, role, password_stdin):
 def editor_password(email, password_stdin):
     """Set a new password for an editor (ends their sessions)."""
     if accounts.find_editor(email) is None:
-        raise click.ClickException(f"{OPTION_NAMES['email']}: There is no account with this address.")
+        raise click.ClickException(OPTION_NAMES["email"] + ": " + _("There is no account "
+                                                                    "with this address."))
     try:
         editor = admin.set_editor_password(email, _read_password(password_stdin, "New password"))
     except admin.AdminError as error:
         raise _one_line(error) from None
-    click.echo(f"Set a new password for {editor.email}; their sessions have ended.")
+    click.echo(_("Set a new password for %(email)s; their "
+                 "sessions have ended.", email=editor.email))
 
 
 def _read_password(from_stdin: bool, label: str = "Password") -> str:

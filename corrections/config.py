@@ -79,7 +79,8 @@ TRACKING_PARAMETERS = (
     "igshid", "_ga", "_gl", "ref_src", "cmpid",
 )
 
-# Interface languages.
+# Interface languages: each needs a catalogue in corrections/translations/<code>/ (README,
+# "Languages"); the first rules that decide a page's language are in corrections/languages.py.
 LANGUAGES = ("en", "uk")
 BABEL_DEFAULT_LOCALE = "en"
 

@@ -1,6 +1,8 @@
 """Error answers: the JSON error shape under /api/, a friendly page elsewhere."""
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -10,17 +12,17 @@ from .intake import IntakeError
 
 #: Seconds a client is asked to wait when the database cannot be used (Retry-After).
 RETRY_AFTER_SECONDS = 10
-UNAVAILABLE_MESSAGE = ("The desk cannot store or show this just now. Nothing you sent was "
-                       "kept: please try again in a minute.")
+UNAVAILABLE_MESSAGE = (_l("The desk cannot store or show this just now. Nothing you sent was kept: "
+                          "please try again in a minute."))
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "This is not allowed.",
-    404: "There is nothing at this address.",
-    405: "This address does not accept this kind of request.",
-    413: "The request is too large.",
-    415: "Send the suggestion as JSON (Content-Type: application/json).",
-    429: "Too many suggestions from your network. Please try again later.",
+    400: _l("The request could not be understood."),
+    403: _l("This is not allowed."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not accept this kind of request."),
+    413: _l("The request is too large."),
+    415: _l("Send the suggestion as JSON (Content-Type: application/json)."),
+    429: _l("Too many suggestions from your network. Please try again later."),
 }
 CODES = {400: "malformed", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          413: "too_large", 415: "unsupported_media_type", 429: "rate_limited",
@@ -49,11 +51,11 @@ def problem(status: int, code: str, message: str, fields: dict | None = None):
 def _http_error(error: HTTPException):
     status = error.code or 500
     if isinstance(error, CSRFError):
-        message = "The form has expired. Go back, reload the page and send it again."
+        message = _("The form has expired. Go back, reload the page and send it again.")
     else:
         message = MESSAGES.get(status, error.description)
     if _wants_json():
-        response, _ = json_error(status, CODES.get(status, "error"), message)
+        response, _status = json_error(status, CODES.get(status, "error"), message)
     else:
         response = make_response(render_template("error.html", status=status, message=message))
     response.status_code = status
@@ -73,9 +75,9 @@ def _intake_error(error: IntakeError):
 
 def _internal_error(error: Exception):
     if _wants_json():
-        return json_error(500, "internal_error", "Something went wrong on our side.")
+        return json_error(500, "internal_error", _("Something went wrong on our side."))
     return render_template("error.html", status=500,
-                           message="Something went wrong on our side."), 500
+                           message=_("Something went wrong on our side.")), 500
 
 
 def database_problem(error: BaseException) -> str:
@@ -107,7 +109,7 @@ def _database_error(error: sa.exc.SQLAlchemyError):
     current_app.logger.warning("Database unavailable (%s %s): %s", request.method, request.path,
                                database_problem(error))
     if _wants_json():
-        response, _ = json_error(503, "unavailable", UNAVAILABLE_MESSAGE)
+        response, _status = json_error(503, "unavailable", UNAVAILABLE_MESSAGE)
     else:
         response = make_response(render_template("error.html", status=503,
                                                  message=UNAVAILABLE_MESSAGE))

@@ -1,5 +1,4 @@
 """Extension objects, created unbound and initialised in create_app()."""
-from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -22,13 +21,6 @@ class Base(DeclarativeBase):
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
         "pk": "pk_%(table_name)s",
     })
-
-
-def select_locale():
-    from flask import current_app, has_request_context
-    if not has_request_context():  # a command or the worker: the default locale
-        return None
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
 db = SQLAlchemy(model_class=Base)

@@ -1,4 +1,5 @@
 """HTML forms. Validation rules live in the intake; forms carry CSRF, layout and the reader's typing."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -26,22 +27,24 @@ def _max(name: str) -> dict:
 
 class SuggestionForm(FlaskForm):
     # validate_choice=False: the intake checks choices, so there is one rule in one place.
-    site = SelectField("Newspaper or site", choices=[], validate_choice=False)
-    url = URLField("Address (URL) of the article", render_kw=_max("url") | {"inputmode": "url"})
+    site = SelectField(_l("Newspaper or site"), choices=[], validate_choice=False)
+    url = URLField(_l("Address (URL) of the article"), render_kw=_max("url") | {"inputmode": "url"})
     title = HiddenField()
+    #: The reader's language, from the form link (?lang=); it keeps the pages in it.
+    lang = HiddenField()
     prefix = HiddenField()
     suffix = HiddenField()
-    quote = TextAreaField("The passage as it stands", render_kw=_max("exact") | {"rows": 3})
-    kind = RadioField("What is wrong?", choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
+    quote = TextAreaField(_l("The passage as it stands"), render_kw=_max("exact") | {"rows": 3})
+    kind = RadioField(_l("What is wrong?"), choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
                       default="typo", validate_choice=False)
-    suggestion = TextAreaField("How it should read (optional)", render_kw=_max("suggestion") | {"rows": 3})
-    comment = TextAreaField("Anything the editors should know (optional)",
+    suggestion = TextAreaField(_l("How it should read (optional)"), render_kw=_max("suggestion") | {"rows": 3})
+    comment = TextAreaField(_l("Anything the editors should know (optional)"),
                             render_kw=_max("comment") | {"rows": 4})
-    name = StringField("Your name (optional)", render_kw=_max("name") | {"autocomplete": "name"})
-    email = EmailField("Your email (optional)", render_kw=_max("email") | {"autocomplete": "email"})
-    notify = BooleanField("Email me the outcome")
+    name = StringField(_l("Your name (optional)"), render_kw=_max("name") | {"autocomplete": "name"})
+    email = EmailField(_l("Your email (optional)"), render_kw=_max("email") | {"autocomplete": "email"})
+    notify = BooleanField(_l("Email me the outcome"))
     # The honeypot: hidden from people, tempting to bots.
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     #: When the form was shown, signed (intake.form_started): a form sent sooner than
     #: FORM_MIN_SECONDS after is a bot's.
     started = HiddenField()

@@ -1,5 +1,6 @@
 """Input no page could store or look up, refused before any view sees it."""
 from flask import Flask, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from .errors import problem
@@ -43,9 +44,15 @@ def refuse_nul_characters():
     if where is None:
         return None
     names = [name.replace("\x00", "\ufffd") for name in names]
-    what = f"The {where}" if len(names) != 1 else (
-        f"The {'parameter' if where == 'address' else 'field'} “{names[0]}”")
-    message = f"{what} contains a NUL character, which is not allowed."
+    if len(names) == 1:
+        message = (_("The parameter “%(name)s” contains a NUL character, which is not allowed.",
+                     name=names[0]) if where == "address" else
+                   _("The field “%(name)s” contains a NUL character, which is not allowed.",
+                     name=names[0]))
+    else:
+        message = (_("The address contains a NUL character, which is not allowed.")
+                   if where == "address" else
+                   _("The form contains a NUL character, which is not allowed."))
     return problem(400, "malformed", message, {name: message for name in names} or None)
 
 

@@ -14,6 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Request, current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -40,11 +43,11 @@ LIMITS = {
     "suggestion": 2000, "comment": 2000, "name": 200, "email": 254,
 }
 KIND_LABELS = {
-    Kind.TYPO: "Typo or spelling",
-    Kind.FACTUAL: "Factual error",
-    Kind.CLARIFICATION: "Needs clarification",
-    Kind.BROKEN_LINK: "Broken link",
-    Kind.OTHER: "Something else",
+    Kind.TYPO: _l("Typo or spelling"),
+    Kind.FACTUAL: _l("Factual error"),
+    Kind.CLARIFICATION: _l("Needs clarification"),
+    Kind.BROKEN_LINK: _l("Broken link"),
+    Kind.OTHER: _l("Something else"),
 }
 
 # Zero-width and bidirectional-control characters: invisible, so text made only of them is empty.
@@ -100,10 +103,10 @@ class _Rules:
         value = self.data.get(name)
         if value is None or value == "":
             if required:
-                self.errors[name] = "This field is required."
+                self.errors[name] = _("This field is required.")
             return ""
         if not isinstance(value, str):
-            self.errors[name] = "This must be text."
+            self.errors[name] = _("This must be text.")
             return ""
         problem = unstorable(value)
         if problem:
@@ -117,10 +120,12 @@ class _Rules:
             value = value.strip()
         if not _INVISIBLE.sub("", value).strip():
             if required:
-                self.errors[name] = "This field is empty once spaces and invisible characters are removed."
+                self.errors[name] = _("This field is empty once spaces and invisible "
+                                      "characters are removed.")
             return ""
         if len(value) > LIMITS[name]:
-            self.errors[name] = f"This is longer than {LIMITS[name]} characters."
+            self.errors[name] = ngettext("This is longer than %(num)d character.",
+                                         "This is longer than %(num)d characters.", LIMITS[name])
             return ""
         return value
 
@@ -132,7 +137,7 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
     depends on the site is only given after reading it fresh.
     """
     if not isinstance(data, Mapping):
-        raise IntakeError(400, "malformed", "The request body must be a JSON object.")
+        raise IntakeError(400, "malformed", _("The request body must be a JSON object."))
     rules = _Rules(data)
     # The honeypot: people never see this field. Filled in, the suggestion is refused
     # silently after the checks (receive), so a bot learns nothing from the answer.
@@ -143,17 +148,17 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
     if site_key:
         site = sites.lookup(site_key, fresh=fresh_site)
         if site is None:
-            rules.errors["site"] = "There is no site with this key."
+            rules.errors["site"] = _("There is no site with this key.")
     if site is not None and origin is not None and not site.allows_origin(origin):
         if not fresh_site:
             return parse_suggestion(data, origin=origin, fresh_site=True)
         raise IntakeError(403, "origin_not_allowed",
-                          "Suggestions for this site are not accepted from this page's origin.")
+                          _("Suggestions for this site are not accepted from this page's origin."))
 
     url = normalised_url = ""
     raw_url = data.get("url")
     if isinstance(raw_url, str) and any(c in raw_url for c in "\r\n\t"):
-        rules.errors["url"] = "The address must not contain spaces or control characters."
+        rules.errors["url"] = _("The address must not contain spaces or control characters.")
     else:
         url = rules.text("url", required=True)
     if url:
@@ -162,7 +167,7 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
             if site is not None and not site.allows_origin(origin_of(url)):
                 if not fresh_site:
                     return parse_suggestion(data, origin=origin, fresh_site=True)
-                rules.errors["url"] = "The article must be on one of this site's own addresses."
+                rules.errors["url"] = _("The article must be on one of this site's own addresses.")
         except URLError as error:
             rules.errors["url"] = str(error)
 
@@ -173,8 +178,8 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
     quote = data.get("quote")
     exact = prefix = suffix = ""
     if not isinstance(quote, Mapping):
-        rules.errors["quote"] = ("Select the passage you want to correct." if quote is None
-                                 else "This must be an object with the quoted text.")
+        rules.errors["quote"] = (_("Select the passage you want to correct.") if quote is None
+                                 else _("This must be an object with the quoted text."))
     else:
         quote_rules = _Rules(quote)
         exact = quote_rules.text("exact", required=True, multiline=True, keep_spacing=True)
@@ -190,22 +195,26 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
         kind = Kind(raw_kind)
     except ValueError:
         choices = ", ".join(k.value for k in Kind)
-        rules.errors["kind"] = ("Choose what kind of problem this is." if raw_kind in (None, "")
-                                else f"This must be one of: {choices}.")
+        rules.errors["kind"] = (_("Choose what kind of problem this is.") if raw_kind in (None, "")
+                                else _("This must be one of: %(choices)s.", choices=choices))
 
     proposed = rules.text("suggestion", multiline=True)
     comment = rules.text("comment", multiline=True)
     link_limit = current_app.config["COMMENT_MAX_LINKS"]
     if comment and spam.count_links(comment) > link_limit:
-        rules.errors["comment"] = (f"A comment may contain at most {link_limit} links. "
-                                   "Remove some and send it again." if link_limit else
-                                   "A comment may not contain links. Remove them and send it again.")
+        rules.errors["comment"] = (ngettext("A comment may contain at most %(num)d link. Remove "
+                                            "some and send it again.",
+                                            "A comment may contain at most %(num)d links. Remove "
+                                            "some and send it again.",
+                                            link_limit) if link_limit else
+                                   _("A comment may not contain links. Remove them "
+                                     "and send it again."))
     name = rules.text("name")
 
     email = ""
     raw_email = data.get("email")
     if isinstance(raw_email, str) and ("\r" in raw_email or "\n" in raw_email):
-        rules.errors["email"] = "The email address must be on one line."
+        rules.errors["email"] = _("The email address must be on one line.")
     else:
         email = rules.text("email")
     if email:
@@ -219,17 +228,17 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
     if notify is None:
         notify = False
     if not isinstance(notify, bool):
-        rules.errors["notify"] = "This must be true or false."
+        rules.errors["notify"] = _("This must be true or false.")
     elif notify and not email and "email" not in rules.errors:
-        rules.errors["email"] = "Give an email address to hear the outcome."
+        rules.errors["email"] = _("Give an email address to hear the outcome.")
 
     elapsed_ms = data.get("elapsed_ms")
     if elapsed_ms is not None and (not isinstance(elapsed_ms, int) or isinstance(elapsed_ms, bool)
                                    or not 0 <= elapsed_ms <= MAX_ELAPSED_MS):
-        rules.errors["elapsed_ms"] = "This must be a whole number of milliseconds, zero or more."
+        rules.errors["elapsed_ms"] = _("This must be a whole number of milliseconds, zero or more.")
 
     if rules.errors:
-        raise IntakeError(422, "invalid", "Some fields need attention.", rules.errors)
+        raise IntakeError(422, "invalid", _("Some fields need attention."), rules.errors)
     return Suggestion(site=site, url=normalised_url, submitted_url=url, title=title, exact=exact,
                       prefix=prefix, suffix=suffix, position=position, kind=kind,
                       proposed=proposed, comment=comment, name=name, email=email, notify=notify,
@@ -240,16 +249,16 @@ def _position(value: Any, errors: dict[str, str]) -> tuple[int, int] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        errors["position"] = "This must be an object with start and end."
+        errors["position"] = _("This must be an object with start and end.")
         return None
     start, end = value.get("start"), value.get("end")
     for name, number in (("start", start), ("end", end)):
         # bool is an int in Python, but not in JSON.
         if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 10**9:
-            errors[f"position.{name}"] = "This must be a whole number, zero or more."
+            errors[f"position.{name}"] = _("This must be a whole number, zero or more.")
             return None
     if start >= end:
-        errors["position.end"] = "The end must come after the start."
+        errors["position.end"] = _("The end must come after the start.")
         return None
     return start, end
 
@@ -347,8 +356,8 @@ def receive(data: Any, *, client: Client, min_elapsed_ms: int, origin: str | Non
     wait = clients.over_limit(current_app.config["INTAKE_SITE_RATE_LIMIT"], "intake-site",
                               suggestion.site.key)
     if wait is not None:
-        raise IntakeError(429, "rate_limited", "This site is receiving too many suggestions "
-                          "right now. Please try again later.", retry_after=wait)
+        raise IntakeError(429, "rate_limited", _("This site is receiving too many suggestions "
+                                                 "right now. Please try again later."), retry_after=wait)
     block_checked = False
     while True:
         outcome = submit(suggestion, client, client_hash=hashed, block_checked=block_checked)
@@ -505,5 +514,5 @@ def _context_matches(candidate, prefix: str, suffix: str) -> bool:
 
 
 def _new_reference() -> str:
-    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _position in range(8))
     return f"{code[:4]}-{code[4:]}"

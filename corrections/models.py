@@ -136,6 +136,9 @@ class Editor(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: The language of the dashboard and of this editor's emails; their time zone for times.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -76,10 +76,16 @@ def new_request(request: CorrectionRequest, submission: Submission, *,
         context = editor_context(request, editors.get(address.lower()) if untouched else None)
         outbox.enqueue(
             kind="editor_new_request", recipient=address, request=request,
-            template="new_request", language=site.language,
+            template="new_request",
+            language=editor_language(editors.get(address.lower()), site),
             context={**context, "site": site, "submission": submission,
                      "link_days": link_days(), "changed": not untouched})
     request.notified_at = utcnow()
+
+
+def editor_language(editor, site) -> str:
+    """An editor's email is in their own language; an address with no account, the site's."""
+    return editor.language if editor is not None else site.language
 
 
 def reader_asked_for_outcome(submission: Submission, *, client_key: str) -> None:

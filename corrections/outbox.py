@@ -3,6 +3,7 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from .extensions import db
@@ -38,14 +39,16 @@ def enqueue(*, kind: str, recipient: str, template: str, context: dict, language
     language = template_language(f"email/{{}}/{template}.txt", language)
     context = {**context, "lang": language, "recipient": recipient}
     folder = f"email/{language}/{template}"
-    if subject is None:
-        subject = render_template(f"{folder}.subject.txt", **context)
+    with force_locale(language):  # shared pieces and formatted dates follow the email's language
+        if subject is None:
+            subject = render_template(f"{folder}.subject.txt", **context)
+        body_text = render_template(f"{folder}.txt", **context)
+        body_html = render_template(f"{folder}.html", **context)
     headers = {"Auto-Submitted": "auto-generated", "Content-Language": language, **(headers or {})}
     domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
     message = OutboxMessage(
         kind=kind, recipient=recipient, subject=one_line(subject),
-        body_text=render_template(f"{folder}.txt", **context),
-        body_html=render_template(f"{folder}.html", **context),
+        body_text=body_text, body_html=body_html,
         message_id=make_msgid(idstring=kind.replace("_", "-"), domain=domain),
         # Header values are ours (URLs, codes), but a stray newline must never reach SMTP.
         headers={name: one_line(value, 2000) for name, value in headers.items()},

@@ -116,8 +116,8 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
 
     sources, target = TRANSITIONS[action]
     if request.state not in sources:
-        raise NotAllowed(f"A request that is {request.state.value.replace('_', ' ')} "
-                         f"cannot be given the action “{action.value}”.")
+        raise NotAllowed(_("A request that is %(state)s cannot be given the action “%(action)s”.",
+                           state=request.state.value.replace("_", " "), action=action.value))
     entry = public_entry(request)
     if not _allowed(request, action, entry):
         raise NotAllowed(_("This correction has been withdrawn: reopen the request and publish "
@@ -125,12 +125,12 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
     changes: dict = {}
     note = details.note.strip()
     if action is Action.REJECT and not note:
-        raise MissingDetail("Give a reason for rejecting.")
+        raise MissingDetail(_("Give a reason for rejecting."))
     if action is Action.DUPLICATE:
         changes["duplicate_of_id"] = _duplicate_target(request, details.duplicate_of_id).id
     if action is Action.PUBLISH:
         if details.publication_type is None or not details.public_note.strip():
-            raise MissingDetail("Publishing needs a type and a public note.")
+            raise MissingDetail(_("Publishing needs a type and a public note."))
         changes.update(publication_type=details.publication_type,
                        public_note=details.public_note.strip(),
                        published_at=request.published_at or utcnow())
@@ -169,8 +169,8 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
         execution_options={"synchronize_session": False})
     if result.rowcount != 1:
         db.session.rollback()
-        raise StaleVersion("Someone else changed this request while you were looking at it. "
-                           "Here is what it looks like now.")
+        raise StaleVersion(_("Someone else changed this request while you were looking at it. Here "
+                             "is what it looks like now."))
     db.session.refresh(request)
     if action in PUBLIC_RECORD_ACTIONS:
         _write_public_record(request, action, entry, details, now)
@@ -220,12 +220,13 @@ def bump_public_version(site_id: int) -> None:
 
 def _duplicate_target(request: CorrectionRequest, target_id: int | None) -> CorrectionRequest:
     if target_id is None:
-        raise MissingDetail("Say which request this one duplicates.")
+        raise MissingDetail(_("Say which request this one duplicates."))
     if target_id == request.id:
-        raise MissingDetail("A request cannot be a duplicate of itself.")
+        raise MissingDetail(_("A request cannot be a duplicate of itself."))
     target = db.session.get(CorrectionRequest, target_id)
     if target is None or target.site_id != request.site_id:
-        raise MissingDetail(f"There is no request #{target_id} on this site.")
+        raise MissingDetail(_("There is no request "
+                              "#%(target_id)s on this site.", target_id=target_id))
     return target
 
 
@@ -237,11 +238,13 @@ def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *
     Every request goes through transition(); if any is refused, every change is rolled back
     and the error names the request that stopped it.
     """
-    sources, _ = TRANSITIONS[action]
-    refused = [request for request, _ in items if request.state not in sources]
+    sources, _target = TRANSITIONS[action]
+    refused = [request for request, _version in items if request.state not in sources]
     if refused:
         which = ", ".join(f"#{r.id} is {r.state.value.replace('_', ' ')}" for r in refused)
-        raise NotAllowed(f"Nothing was changed: “{action.value}” cannot be applied ({which}).")
+        raise NotAllowed(_("Nothing was changed: “%(action)s” cannot be "
+                           "applied (%(which)s).", action=action.value,
+                           which=which))
     events = []
     for request, version in items:
         request_id = request.id
@@ -250,7 +253,8 @@ def transition_all(items: list[tuple[CorrectionRequest, int]], action: Action, *
                                      details=details, commit=False))
         except QueueError as error:
             db.session.rollback()
-            raise type(error)(f"Nothing was changed. #{request_id}: {error.message}") from error
+            raise type(error)(_("Nothing was changed. "
+                                "#%(request_id)s: %(message)s", request_id=request_id, message=error.message)) from error
     if commit:
         db.session.commit()
     return events

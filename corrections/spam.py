@@ -14,23 +14,34 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from . import addresses, clients
 from .extensions import db
-from .models import BlockEntry, BlockKind, Editor, RefusalCount, Site, Submission, utcnow
+from .models import (
+    BlockEntry,
+    BlockKind,
+    Editor,
+    RefusalCount,
+    Site,
+    Submission,
+    utcnow,
+)
 from .text import unstorable
 
 if TYPE_CHECKING:
     from .intake import Suggestion
 
 HONEYPOT, TOO_FAST, BLOCKED = "honeypot", "too_fast", "blocked"
-REASON_LABELS = {HONEYPOT: "Honeypot field filled in", TOO_FAST: "Sent too fast after opening",
-                 BLOCKED: "On the block list"}
-KIND_LABELS = {BlockKind.CLIENT: "Network (IP address)", BlockKind.EMAIL: "Email address",
-               BlockKind.DOMAIN: "Email domain", BlockKind.PHRASE: "Word or phrase"}
+REASON_LABELS = {HONEYPOT: _l("Honeypot field filled in"), TOO_FAST: _l("Sent too fast after opening"),
+                 BLOCKED: _l("On the block list")}
+KIND_LABELS = {BlockKind.CLIENT: _l("Network (IP address)"), BlockKind.EMAIL: _l("Email address"),
+               BlockKind.DOMAIN: _l("Email domain"), BlockKind.PHRASE: _l("Word or phrase")}
 #: A phrase entry's length limit, in characters.
 PHRASE_LIMIT = 200
 #: Days of refusal counts shown to admins.
@@ -142,21 +153,21 @@ def normalise_entry(kind: str, value: str) -> tuple[BlockKind, str]:
     try:
         kind = BlockKind(kind)
     except ValueError:
-        raise BlockError("Choose what to block.", "kind") from None
+        raise BlockError(_("Choose what to block."), "kind") from None
     problem = unstorable(value)
     if problem:
         raise BlockError(problem)
     value = value.strip()
     if not value:
-        raise BlockError("Say what to block.")
+        raise BlockError(_("Say what to block."))
     if kind is BlockKind.CLIENT:
         if _HEX_HASH.fullmatch(value.lower()):
             return kind, value.lower()
         try:
             ipaddress.ip_address(value)
         except ValueError:
-            raise BlockError("Give an IP address (IPv4, or any IPv6 address of the /64 "
-                             "network to block).") from None
+            raise BlockError(_("Give an IP address (IPv4, or any IPv6 address of the /64 "
+                               "network to block).")) from None
         return kind, clients.client_hash(value)
     if kind is BlockKind.EMAIL:
         try:
@@ -166,11 +177,13 @@ def normalise_entry(kind: str, value: str) -> tuple[BlockKind, str]:
     if kind is BlockKind.DOMAIN:
         domain = addresses.normalise_or_none(f"x@{value.removeprefix('@')}")
         if domain is None:
-            raise BlockError("Give a domain, like example.org.")
+            raise BlockError(_("Give a domain, like example.org."))
         return kind, addresses.domain_of(domain)
     phrase = _folded(value)
     if len(phrase) > PHRASE_LIMIT:
-        raise BlockError(f"Keep a phrase to {PHRASE_LIMIT} characters or fewer.")
+        raise BlockError(ngettext("Keep a phrase to %(num)d "
+                                  "character or fewer.", "Keep a phrase to %(num)d "
+                                                         "characters or fewer.", PHRASE_LIMIT))
     return kind, phrase
 
 
@@ -195,15 +208,15 @@ def add_entry(kind: str, value: str, note: str, *, by: Editor) -> BlockEntry:
     if problem:
         raise BlockError(problem, "note")
     if len(note) > 200:
-        raise BlockError("Keep the note to 200 characters or fewer.", "note")
+        raise BlockError(_("Keep the note to 200 characters or fewer."), "note")
     entry = _add(kind, value, " ".join(note.split()), by)
     if entry is None:
-        raise BlockError("This is on the block list already.")
+        raise BlockError(_("This is on the block list already."))
     try:
         db.session.commit()
     except IntegrityError:  # added by another admin a moment ago
         db.session.rollback()
-        raise BlockError("This is on the block list already.") from None
+        raise BlockError(_("This is on the block list already.")) from None
     return entry
 
 
@@ -230,7 +243,7 @@ def block_senders(request_id: int, *, block_clients: bool, block_emails: bool, b
     """Add the senders of a request to the block list, in the caller's transaction (marking
     it spam commits both, or neither). Returns how many entries were added."""
     senders = senders_of(request_id)
-    note = f"Marked as spam: request #{request_id}"
+    note = f"Marked as spam: request #{request_id}"  # kept in the audit data as written
     added = 0
     for kind, values, wanted in ((BlockKind.CLIENT, senders.client_hashes, block_clients),
                                  (BlockKind.EMAIL, senders.emails, block_emails)):

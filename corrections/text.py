@@ -2,6 +2,7 @@
 import re
 import unicodedata
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 #: Characters XML 1.0 forbids (its Char production), lone surrogates included: they make an
@@ -18,9 +19,9 @@ def unstorable(value: str) -> str | None:
     """Why `value` cannot be stored as text, or None: a NUL (PostgreSQL refuses it) or a lone
     surrogate (half of a character, which no encoding can write)."""
     if "\x00" in value:
-        return "This contains a NUL character, which is not allowed."
+        return _("This contains a NUL character, which is not allowed.")
     if _SURROGATE.search(value):
-        return "This contains an invalid character (a lone surrogate), which is not allowed."
+        return _("This contains an invalid character (a lone surrogate), which is not allowed.")
     return None
 
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import queue, spam
@@ -44,17 +47,17 @@ EXPORT_BATCH = 1000
 OPEN_ORDER = (State.NEW, State.IN_REVIEW, State.ACCEPTED)
 STATE_ORDER = (*OPEN_ORDER, State.PUBLISHED, State.REJECTED, State.SPAM, State.DUPLICATE)
 STATE_LABELS = {
-    State.NEW: "New", State.IN_REVIEW: "In review", State.ACCEPTED: "Accepted",
-    State.PUBLISHED: "Published", State.REJECTED: "Rejected", State.SPAM: "Spam",
-    State.DUPLICATE: "Duplicate",
+    State.NEW: _l("New"), State.IN_REVIEW: _l("In review"), State.ACCEPTED: _l("Accepted"),
+    State.PUBLISHED: _l("Published"), State.REJECTED: _l("Rejected"), State.SPAM: _l("Spam"),
+    State.DUPLICATE: _l("Duplicate"),
 }
 KIND_NAMES = {
-    Kind.TYPO: "Typo", Kind.FACTUAL: "Factual error", Kind.CLARIFICATION: "Clarification",
-    Kind.BROKEN_LINK: "Broken link", Kind.OTHER: "Other",
+    Kind.TYPO: _l("Typo"), Kind.FACTUAL: _l("Factual error"), Kind.CLARIFICATION: _l("Clarification"),
+    Kind.BROKEN_LINK: _l("Broken link"), Kind.OTHER: _l("Other"),
 }
 PUBLICATION_LABELS = {
-    PublicationType.CORRECTION: "Correction", PublicationType.CLARIFICATION: "Clarification",
-    PublicationType.EDITORS_NOTE: "Editor’s note",
+    PublicationType.CORRECTION: _l("Correction"), PublicationType.CLARIFICATION: _l("Clarification"),
+    PublicationType.EDITORS_NOTE: _l("Editor’s note"),
 }
 #: Actions that can be applied to many selected rows at once.
 BULK_ACTIONS = (Action.CLAIM, Action.ACCEPT, Action.REJECT, Action.SPAM)
@@ -74,7 +77,7 @@ class Sort(enum.StrEnum):
     REPORTS = "reports"
 
 
-SORT_LABELS = {Sort.NEWEST: "Newest first", Sort.REPORTS: "Most reported first"}
+SORT_LABELS = {Sort.NEWEST: _l("Newest first"), Sort.REPORTS: _l("Most reported first")}
 
 
 # --- filters ------------------------------------------------------------------------------
@@ -116,26 +119,26 @@ def _int_arg(args: Mapping[str, str], name: str, label: str) -> int | None:
     if not value:
         return None
     if not is_number(value):
-        raise BadFilter(f"The {label} in this address is not a valid number.")
+        raise BadFilter(_("The %(label)s in this address is not a valid number.", label=label))
     return int(value)
 
 
 def parse_filters(args: Mapping[str, str]) -> Filters:
     state = args.get("state", "").strip() or "open"
     if state not in ("open", "all") and state not in {s.value for s in State}:
-        raise BadFilter("There is no such state to filter by.")
+        raise BadFilter(_("There is no such state to filter by."))
     kind = args.get("kind", "").strip()
     if kind and kind not in {k.value for k in Kind}:
-        raise BadFilter("There is no such kind to filter by.")
+        raise BadFilter(_("There is no such kind to filter by."))
     assignee = args.get("assignee", "").strip()
     if assignee not in ("", "me", "none") and not is_number(assignee):
-        raise BadFilter("The assignee filter must be “me”, “none” or an editor.")
+        raise BadFilter(_("The assignee filter must be “me”, “none” or an editor."))
     sort = args.get("sort", "").strip() or Sort.NEWEST.value
     if sort not in {s.value for s in Sort}:
-        raise BadFilter("The queue can be sorted by newest or by most reported.")
+        raise BadFilter(_("The queue can be sorted by newest or by most reported."))
     q = " ".join(args.get("q", "").split())
     if len(q) > 200:
-        raise BadFilter("Search for at most 200 characters.")
+        raise BadFilter(_("Search for at most 200 characters."))
     return Filters(state=state, site_id=_int_arg(args, "site", "site"),
                    kind=Kind(kind) if kind else None,
                    article_id=_int_arg(args, "article", "article"), assignee=assignee, q=q,
@@ -227,7 +230,7 @@ class Cursor:
         parts = token.split(".")
         expected = 2 if sort is Sort.REPORTS else 1
         if len(parts) != expected or not all(is_number(p) for p in parts):
-            raise BadFilter("This page link is not valid. Go back to the first page.")
+            raise BadFilter(_("This page link is not valid. Go back to the first page."))
         numbers = [int(p) for p in parts]
         return cls(numbers[-1], numbers[0] if sort is Sort.REPORTS else None)
 
@@ -494,26 +497,29 @@ NOTE_LIMIT, PUBLIC_NOTE_LIMIT, TITLE_LIMIT = 2000, 5000, 300
 
 def _details(action: Action, given: ActionInput) -> Details:
     if len(given.note) > NOTE_LIMIT:
-        raise MissingDetail(f"Keep the note to {NOTE_LIMIT} characters or fewer.")
+        raise MissingDetail(ngettext("Keep the note to %(num)d character or fewer.",
+                                     "Keep the note to %(num)d characters or fewer.", NOTE_LIMIT))
     if len(given.public_note) > PUBLIC_NOTE_LIMIT:
-        raise MissingDetail(f"Keep the public note to {PUBLIC_NOTE_LIMIT} characters or fewer.")
+        raise MissingDetail(ngettext("Keep the public note to %(num)d character or fewer.",
+                                     "Keep the public note to %(num)d "
+                                     "characters or fewer.", PUBLIC_NOTE_LIMIT))
     details = Details(note=given.note, public_note=given.public_note)
     if action is Action.ASSIGN and given.assignee:
         editor = (db.session.get(Editor, int(given.assignee))
                   if is_number(given.assignee) else None)
         if editor is None or not editor.active:
-            raise MissingDetail("Choose an active editor to assign this request to.")
+            raise MissingDetail(_("Choose an active editor to assign this request to."))
         details = replace(details, assignee=editor)
     if action is Action.DUPLICATE:
         number = given.duplicate_of.strip().lstrip("#")
         if not is_number(number):
-            raise MissingDetail("Give the number of the request this one duplicates, like 123.")
+            raise MissingDetail(_("Give the number of the request this one duplicates, like 123."))
         details = replace(details, duplicate_of_id=int(number))
     if action in (Action.PUBLISH, Action.AMEND) and given.publication_type:
         try:
             details = replace(details, publication_type=PublicationType(given.publication_type))
         except ValueError:
-            raise MissingDetail("Choose correction, clarification or editor’s note.") from None
+            raise MissingDetail(_("Choose correction, clarification or editor’s note.")) from None
     return details
 
 
@@ -544,9 +550,10 @@ def retitle(item: CorrectionRequest, title: str, *, shown: str, editor: Editor) 
         raise MissingDetail(problem)
     new = " ".join(strip_xml_invalid(unicodedata.normalize("NFC", title)).split())
     if not new:
-        raise MissingDetail("Give the article a title.")
+        raise MissingDetail(_("Give the article a title."))
     if len(new) > TITLE_LIMIT:
-        raise MissingDetail(f"Keep the title to {TITLE_LIMIT} characters or fewer.")
+        raise MissingDetail(ngettext("Keep the title to %(num)d character or fewer.",
+                                     "Keep the title to %(num)d characters or fewer.", TITLE_LIMIT))
     old = item.article.title
     if new == old:
         return None
@@ -556,8 +563,8 @@ def retitle(item: CorrectionRequest, title: str, *, shown: str, editor: Editor) 
         .values(title=new), execution_options={"synchronize_session": False}).rowcount
     if changed != 1:
         db.session.rollback()
-        raise StaleVersion("Someone else changed this title while you were looking at it. "
-                           "Here is what it is now.")
+        raise StaleVersion(_("Someone else changed this title while you were looking at it. Here "
+                             "is what it is now."))
     queue.bump_public_version(item.site_id)  # the public record shows the title
     event = Event(request=item, editor=editor, action="retitle", from_state=item.state,
                   to_state=item.state, note=f"Title changed from “{old}” to “{new}”.",
@@ -571,9 +578,10 @@ def parse_selection(values: list[str]) -> list[tuple[int, int]]:
     """Selected rows as (id, version) pairs from "id:version" checkbox values."""
     selection = []
     for value in values:
-        number, _, version = value.partition(":")
+        number, _colon, version = value.partition(":")
         if not (is_number(number) and is_number(version)):
-            raise MissingDetail("The selection could not be understood. Reload the page and try again.")
+            raise MissingDetail(_("The selection could not be understood. Reload the "
+                                  "page and try again."))
         selection.append((int(number), int(version)))
     return selection
 
@@ -582,14 +590,14 @@ def act_on_many(selection: list[tuple[int, int]], action: Action, *, editor: Edi
                 given: ActionInput) -> list[Event]:
     """Apply one action to every selected request, or to none of them."""
     if action not in BULK_ACTIONS:
-        raise MissingDetail("Choose claim, accept, reject or spam for the selected requests.")
+        raise MissingDetail(_("Choose claim, accept, reject or spam for the selected requests."))
     if not selection:
-        raise MissingDetail("Select at least one request first.")
+        raise MissingDetail(_("Select at least one request first."))
     details = _details(action, given)
     found = {r.id: r for r in db.session.scalars(
-        sa.select(CorrectionRequest).where(CorrectionRequest.id.in_([i for i, _ in selection])))}
-    missing = [f"#{i}" for i, _ in selection if i not in found]
+        sa.select(CorrectionRequest).where(CorrectionRequest.id.in_([i for i, _version in selection])))}
+    missing = [f"#{i}" for i, _version in selection if i not in found]
     if missing:
-        raise MissingDetail(f"There is no request {', '.join(missing)}.")
+        raise MissingDetail(_("There is no request %(value)s.", value=', '.join(missing)))
     return queue.transition_all([(found[i], version) for i, version in selection], action,
                                 editor=editor, details=details)

@@ -3,6 +3,9 @@ import hashlib
 from fnmatch import fnmatchcase
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 MAX_URL_LENGTH = 2000
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -13,20 +16,21 @@ class URLError(ValueError):
 
 def _split(url: str):
     if len(url) > MAX_URL_LENGTH:
-        raise URLError(f"The address is longer than {MAX_URL_LENGTH} characters.")
+        raise URLError(ngettext("The address is longer than %(num)d character.",
+                                "The address is longer than %(num)d characters.", MAX_URL_LENGTH))
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise URLError("This is not a valid web address.") from None
+        raise URLError(_("This is not a valid web address.")) from None
     if parts.scheme.lower() not in DEFAULT_PORTS:
-        raise URLError("The address must start with http:// or https://.")
+        raise URLError(_("The address must start with http:// or https://."))
     if not parts.hostname:
-        raise URLError("The address has no host name.")
+        raise URLError(_("The address has no host name."))
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise URLError("The address must not contain a user name or password.")
+        raise URLError(_("The address must not contain a user name or password."))
     if any(c.isspace() or ord(c) < 32 for c in url.strip()):
-        raise URLError("The address must not contain spaces or control characters.")
+        raise URLError(_("The address must not contain spaces or control characters."))
     return parts, port
 
 
@@ -49,7 +53,7 @@ def normalise_origin(value: str) -> str:
     """Check that `value` is a bare origin (no path, query or fragment) and normalise it."""
     parts, port = _split(value)
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise URLError("An origin is only scheme, host and port, like https://news.example.org.")
+        raise URLError(_("An origin is only scheme, host and port, like https://news.example.org."))
     return _origin(parts.scheme, parts.hostname, port)
 
 

@@ -230,10 +230,10 @@ def csrf_token(client, path: str = "/login") -> str:
 def make_editor(app):
     """Factory: an editor account, committed; returns its id."""
     def make(email="editor@news.example.org", password=PASSWORD, role=Role.EDITOR,
-             active=True) -> int:
+             active=True, language="en", time_zone="UTC") -> int:
         with app.app_context():
             account = Editor(email=email, password_hash=generate_password_hash(password),
-                             role=role, active=active)
+                             role=role, active=active, language=language, time_zone=time_zone)
             db.session.add(account)
             db.session.commit()
             return account.id

@@ -1,14 +1,15 @@
 """The editors' dashboard: the moderation queue and everything behind it."""
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 #: The admins' pages in the top bar: (key for `active`, endpoint, label). Add yours here.
 ADMIN_NAV = [
-    ("sites", "dashboard.sites", "Sites"),
-    ("editors", "dashboard.editors", "Editors"),
-    ("spam", "dashboard.spam_guards", "Spam guards"),
-    ("outbox", "outbox.index", "Outbox"),
+    ("sites", "dashboard.sites", _l("Sites")),
+    ("editors", "dashboard.editors", _l("Editors")),
+    ("spam", "dashboard.spam_guards", _l("Spam guards")),
+    ("outbox", "outbox.index", _l("Outbox")),
 ]
 
 

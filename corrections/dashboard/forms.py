@@ -1,5 +1,5 @@
 """Dashboard forms. They carry CSRF and what was typed; the rules live in triage and admin."""
-from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,8 +13,9 @@ from wtforms import (
     URLField,
 )
 
-from .. import spam
+from .. import languages, spam
 from ..forms import choices
+from ..languages import language_names
 from ..models import NotifyMode, Role
 from ..queue import Action
 from ..triage import (
@@ -27,13 +28,14 @@ from ..triage import (
 )
 
 ACTION_LABELS = {
-    Action.CLAIM: "Claim", Action.ASSIGN: "Assign", Action.ACCEPT: "Accept",
-    Action.REJECT: "Reject", Action.SPAM: "Mark as spam", Action.DUPLICATE: "Mark as duplicate",
-    Action.PUBLISH: "Publish", Action.AMEND: _l("Amend the public note"),
-    Action.WITHDRAW: _l("Withdraw the correction"), Action.REOPEN: "Reopen",
+    Action.CLAIM: _l("Claim"), Action.ASSIGN: _l("Assign"), Action.ACCEPT: _l("Accept"),
+    Action.REJECT: _l("Reject"), Action.SPAM: _l("Mark as spam"), Action.DUPLICATE: _l("Mark as duplicate"),
+    Action.PUBLISH: _l("Publish"), Action.AMEND: _l("Amend the public note"),
+    Action.WITHDRAW: _l("Withdraw the correction"), Action.REOPEN: _l("Reopen"),
 }
 #: What the audit trail calls each kind of event.
-EVENT_LABELS = {"created": "Reported", "reported_again": "Reported again", "retitle": "Changed the title",
+EVENT_LABELS = {"created": _l("Reported"), "reported_again": _l("Reported again"),
+                "retitle": _l("Changed the title"),
                 **{action.value: label for action, label in ACTION_LABELS.items()}}
 
 
@@ -42,18 +44,18 @@ class ActionForm(FlaskForm):
     version = HiddenField()
     #: The newest audit event the editor saw, to show what changed if they were too late.
     seen = HiddenField()
-    note = TextAreaField("Note", render_kw={"maxlength": NOTE_LIMIT, "rows": 3})
-    assignee = SelectField("Assign to", choices=[], validate_choice=False)
-    duplicate_of = StringField("Duplicate of request number",
+    note = TextAreaField(_l("Note"), render_kw={"maxlength": NOTE_LIMIT, "rows": 3})
+    assignee = SelectField(_l("Assign to"), choices=[], validate_choice=False)
+    duplicate_of = StringField(_l("Duplicate of request number"),
                                render_kw={"inputmode": "numeric", "maxlength": 20,
                                           "autocomplete": "off"})
-    publication_type = RadioField("Type", choices=choices((t.value, label) for t, label
+    publication_type = RadioField(_l("Type"), choices=choices((t.value, label) for t, label
                                                           in PUBLICATION_LABELS.items()),
                                   validate_choice=False)
-    public_note = TextAreaField("Public note", render_kw={"maxlength": PUBLIC_NOTE_LIMIT, "rows": 4})
-    same_client = BooleanField("Also mark every open request from the same sender as spam")
-    block_client = BooleanField("Block the sender’s network: refuse its next suggestions")
-    block_email = BooleanField("Block the sender’s email address")
+    public_note = TextAreaField(_l("Public note"), render_kw={"maxlength": PUBLIC_NOTE_LIMIT, "rows": 4})
+    same_client = BooleanField(_l("Also mark every open request from the same sender as spam"))
+    block_client = BooleanField(_l("Block the sender’s network: refuse its next suggestions"))
+    block_email = BooleanField(_l("Block the sender’s email address"))
 
     def as_input(self) -> ActionInput:
         return ActionInput(note=self.note.data or "", assignee=self.assignee.data or "",
@@ -67,53 +69,69 @@ class ActionForm(FlaskForm):
 
 class TitleForm(FlaskForm):
     """The article's title, as editors confirm or change it."""
-    title = StringField("Article title", render_kw={"maxlength": TITLE_LIMIT, "autocomplete": "off"})
+    title = StringField(_l("Article title"), render_kw={"maxlength": TITLE_LIMIT, "autocomplete": "off"})
     #: The title the editor saw, so a change made meanwhile by someone else is not overwritten.
     shown = HiddenField()
 
 
 class BlockForm(FlaskForm):
-    kind = SelectField("What to block", validate_choice=False, choices=choices(
+    kind = SelectField(_l("What to block"), validate_choice=False, choices=choices(
         (kind.value, label) for kind, label in spam.KIND_LABELS.items()))
-    value = StringField("Value", render_kw={"maxlength": 254, "autocomplete": "off"})
-    note = StringField("Note (optional)", render_kw={"maxlength": 200, "autocomplete": "off"})
+    value = StringField(_l("Value"), render_kw={"maxlength": 254, "autocomplete": "off"})
+    note = StringField(_l("Note (optional)"), render_kw={"maxlength": 200, "autocomplete": "off"})
 
 
 class BulkForm(FlaskForm):
-    action = SelectField("With the selected requests",
-                         choices=choices([("", "Choose an action…")]
+    action = SelectField(_l("With the selected requests"),
+                         choices=choices([("", _l("Choose an action…"))]
                                          + [(a.value, ACTION_LABELS[a]) for a in BULK_ACTIONS]),
                          validate_choice=False)
-    note = StringField("Reason (for rejecting)", render_kw={"maxlength": NOTE_LIMIT})
+    note = StringField(_l("Reason (for rejecting)"), render_kw={"maxlength": NOTE_LIMIT})
 
 
 class SiteForm(FlaskForm):
-    key = StringField("Key", render_kw={"maxlength": 64, "autocomplete": "off",
+    key = StringField(_l("Key"), render_kw={"maxlength": 64, "autocomplete": "off",
                                         "pattern": "[A-Za-z0-9_\\-]{1,64}"})
-    name = StringField("Name", render_kw={"maxlength": 200})
-    origins = TextAreaField("Origins", render_kw={"rows": 3})
-    notify_emails = TextAreaField("Notification addresses", render_kw={"rows": 3})
-    language = SelectField("Language", choices=[], validate_choice=False)
+    name = StringField(_l("Name"), render_kw={"maxlength": 200})
+    origins = TextAreaField(_l("Origins"), render_kw={"rows": 3})
+    notify_emails = TextAreaField(_l("Notification addresses"), render_kw={"rows": 3})
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
     corrections_policy_url = URLField(_l("Corrections policy page"),
                                       render_kw={"maxlength": 2000, "autocomplete": "off"})
-    notify_mode = RadioField("Tell editors", validate_choice=False, choices=choices([
-        (NotifyMode.IMMEDIATE.value, "At once, one email per new request"),
-        (NotifyMode.HOURLY.value, "In an hourly digest"),
-        (NotifyMode.DAILY.value, "In a daily digest")]))
+    notify_mode = RadioField(_l("Tell editors"), validate_choice=False, choices=choices([
+        (NotifyMode.IMMEDIATE.value, _l("At once, one email per new request")),
+        (NotifyMode.HOURLY.value, _l("In an hourly digest")),
+        (NotifyMode.DAILY.value, _l("In a daily digest"))]))
 
     def set_language_choices(self) -> None:
-        names = {"en": "English", "uk": "Українська"}
-        self.language.choices = choices((code, names.get(code, code))
-                                        for code in current_app.config["LANGUAGES"])
+        self.language.choices = choices(language_names().items())
 
 
-ROLE_CHOICES = [(Role.EDITOR.value, "Editor"), (Role.ADMIN.value, "Admin")]
+ROLE_CHOICES = [(Role.EDITOR.value, _l("Editor")), (Role.ADMIN.value, _l("Admin"))]
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Email address", render_kw={"maxlength": 254, "autocomplete": "off"})
-    role = SelectField("Role", choices=choices(ROLE_CHOICES), validate_choice=False)
+    email = EmailField(_l("Email address"), render_kw={"maxlength": 254, "autocomplete": "off"})
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES), validate_choice=False)
+    #: The language of their invitation, dashboard and emails; preset from the browser's.
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+
+    def set_language_choices(self) -> None:
+        self.language.choices = choices(language_names().items())
+        if not self.language.data:
+            self.language.data = languages.choose(browser=languages.from_browser())
+
+
+class AccountForm(FlaskForm):
+    language = SelectField(_l("Language of the dashboard and your emails"), choices=[],
+                           validate_choice=False)
+    time_zone = SelectField(_l("Time zone for dates and times"), choices=[],
+                            validate_choice=False)
+
+    def set_choices(self) -> None:
+        self.language.choices = choices(language_names().items())
+        self.time_zone.choices = choices(languages.time_zone_names(str(get_locale())))
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=choices(ROLE_CHOICES), validate_choice=False)
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES), validate_choice=False)

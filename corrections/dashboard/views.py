@@ -2,8 +2,10 @@
 
 Views parse the request, call triage/admin, and render; every state change is in the services.
 """
+import re
 from functools import wraps
 
+from babel.units import format_unit
 from flask import (
     Response,
     abort,
@@ -15,9 +17,12 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import admin, spam, triage
+from .. import admin, languages, spam, triage
 from ..extensions import db
 from ..forms import choices
 from ..models import BlockEntry, Editor, Site, utcnow
@@ -35,6 +40,7 @@ from .forms import (
     ACTION_LABELS,
     EVENT_LABELS,
     ROLE_CHOICES,
+    AccountForm,
     ActionForm,
     BlockForm,
     BulkForm,
@@ -74,8 +80,8 @@ def _labels():
 
 # --- the queue ------------------------------------------------------------------------------
 
-TABS = [("open", "Open"), *((s.value, triage.STATE_LABELS[s]) for s in triage.STATE_ORDER),
-        ("all", "All")]
+TABS = [("open", _l("Open")), *((s.value, triage.STATE_LABELS[s]) for s in triage.STATE_ORDER),
+        ("all", _l("All"))]
 
 def _render_queue(filters: triage.Filters, *, bulk_form=None, error=None, status=200):
     page = triage.queue_page(filters, _editor(), after=request.args.get("after", ""),
@@ -90,7 +96,7 @@ def _render_queue(filters: triage.Filters, *, bulk_form=None, error=None, status
 
 
 def _bad_filter(problem: triage.BadFilter):
-    return render_template("dashboard/message.html", title="This queue address is not valid",
+    return render_template("dashboard/message.html", title=_("This queue address is not valid"),
                            message=problem.message, back=url_for(".index")), problem.status
 
 
@@ -113,14 +119,15 @@ def bulk():
     try:
         action = Action(form.action.data) if form.action.data else None
         if action is None:
-            raise MissingDetail("Choose what to do with the selected requests.")
+            raise MissingDetail(_("Choose what to do with the selected requests."))
         selection = triage.parse_selection(request.form.getlist("select"))
         events = triage.act_on_many(selection, action, editor=_editor(),
                                     given=triage.ActionInput(note=form.note.data or ""))
     except QueueError as problem:
         return _render_queue(filters, bulk_form=form, error=problem.message, status=problem.status)
-    flash(f"{ACTION_LABELS[action]}: done for {len(events)} "
-          f"request{'s' if len(events) != 1 else ''}.", "success")
+    flash(ngettext("%(action)s: done for "
+                   "%(num)d request.", "%(action)s: done for %(num)d requests.",
+                   len(events), action=ACTION_LABELS[action]), "success")
     return redirect(url_for(".index", **filters.args()), 303)
 
 
@@ -155,7 +162,7 @@ def _render_request(item, *, status=200, error=None, failed_action=None, failed_
             else ActionForm(prefix=action.value, formdata=None)
         form.version.data = str(item.version)
         form.seen.data = str(item.events[-1].id if item.events else 0)
-        form.assignee.choices = choices([("", "Nobody")] + [(str(e.id), e.email) for e in editors])
+        form.assignee.choices = choices([("", _("Nobody"))] + [(str(e.id), e.email) for e in editors])
         if action is Action.ASSIGN and failed_form is None:
             form.assignee.data = str(item.assignee_id or "")
         if action is Action.AMEND and failed_form is None and entry is not None:
@@ -197,8 +204,8 @@ def act(request_id: int, action_name: str):
     version = form.version.data or ""
     seen = int(form.seen.data) if is_number(form.seen.data) else None
     if not is_number(version):
-        return _render_request(item, status=400, error="The form was incomplete. Reload the page "
-                               "and try again.")
+        return _render_request(item, status=400, error=_("The form was incomplete. Reload the "
+                                                         "page and try again."))
     try:
         events = triage.act(item, action, editor=_editor(), version=int(version),
                             given=form.as_input())
@@ -213,8 +220,12 @@ def act(request_id: int, action_name: str):
         return _render_request(item, status=problem.status, error=problem.message,
                                failed_action=action, failed_form=form)
     others = len(events) - 1
-    flash(f"{ACTION_LABELS[action]}: done." + (f" {others} other request{'s' if others != 1 else ''} "
-          "from the same sender marked as spam too." if others else ""), "success")
+    done = _("%(action)s: done.", action=ACTION_LABELS[action])
+    if others:
+        done += " " + ngettext("%(num)d other request from the same sender marked as spam too.",
+                               "%(num)d other requests from the same sender marked as spam too.",
+                               others)
+    flash(done, "success")
     return redirect(url_for(".request_detail", request_id=request_id), 303)
 
 
@@ -230,7 +241,7 @@ def retitle(request_id: int):
         item = triage.get_request(request_id)
         return _render_request(item, status=problem.status, title_form=form,
                                title_error=problem.message)
-    flash("Saved the title." if event else "The title is unchanged.", "success")
+    flash(_("Saved the title.") if event else _("The title is unchanged."), "success")
     return redirect(url_for(".request_detail", request_id=request_id), 303)
 
 
@@ -259,8 +270,8 @@ def add_block():
                                by=_editor())
     except spam.BlockError as problem:
         form[problem.field].errors = [problem.message]
-        return _render_spam(form, error="The entry was not added.", status=problem.status)
-    flash(f"Blocked: {spam.KIND_LABELS[entry.kind].lower()} “{entry.value}”.", "success")
+        return _render_spam(form, error=_("The entry was not added."), status=problem.status)
+    flash(_("Blocked: %(kind)s “%(value)s”.", kind=spam.KIND_LABELS[entry.kind].lower(), value=entry.value), "success")
     return redirect(url_for(".spam_guards"), 303)
 
 
@@ -269,7 +280,7 @@ def add_block():
 def remove_block(entry_id: int):
     entry = db.session.get(BlockEntry, entry_id) or abort(404)
     spam.remove_entry(entry)
-    flash("Removed the entry from the block list.", "success")
+    flash(_("Removed the entry from the block list."), "success")
     return redirect(url_for(".spam_guards"), 303)
 
 
@@ -305,7 +316,7 @@ def _save_site(site: Site | None):
                 form[name].errors = [message]
             status = problem.status
         else:
-            flash(f"Saved the site “{saved.name}”.", "success")
+            flash(_("Saved the site “%(name)s”.", name=saved.name), "success")
             return redirect(url_for(".sites"), 303)
     return render_template("dashboard/site_form.html", form=form, site=site), status
 
@@ -328,11 +339,39 @@ def edit_site(site_id: int):
     return _save_site(db.session.get(Site, site_id) or abort(404))
 
 
+# --- the editor's own account -----------------------------------------------------------
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    editor = _editor()
+    form = AccountForm(formdata=request.form if request.method == "POST" else None)
+    form.set_choices()
+    status, error = 200, None
+    if request.method == "GET":
+        form.language.data, form.time_zone.data = editor.language, editor.time_zone
+    elif form.validate_on_submit():
+        try:
+            admin.set_preferences(editor, form.language.data or "", form.time_zone.data or "")
+        except admin.AdminError as problem:
+            for name, message in problem.fields.items():
+                form[name].errors = [message]
+            status, error = problem.status, problem.message
+        else:
+            languages.use_editor(editor.language)  # the confirmation in the new language
+            flash(_("Saved your settings."), "success")
+            return redirect(url_for(".account"), 303)
+    else:
+        status, error = 400, _("The form had expired. Try again.")
+    return render_template("dashboard/account.html", form=form, error=error), status
+
+
 # --- admin: editors -------------------------------------------------------------------------
 
 def _render_editors(invite_form=None, *, error=None, status=200):
+    invite_form = invite_form or InviteForm(formdata=None)
+    invite_form.set_language_choices()
     return render_template("dashboard/editors.html", editors=admin.editors(),
-                           invite_form=invite_form or InviteForm(formdata=None),
+                           invite_form=invite_form,
                            role_choices=ROLE_CHOICES, error=error), status
 
 
@@ -349,12 +388,13 @@ def invite_editor():
     form.validate_on_submit()
     try:
         editor = admin.invite_editor(form.email.data or "", form.role.data or "",
-                                     invited_by=_editor())
+                                     invited_by=_editor(), language=form.language.data or None)
     except admin.AdminError as problem:
         for name, message in problem.fields.items():
             form[name].errors = [message]
         return _render_editors(form, error=problem.message, status=problem.status)
-    flash(f"Invited {editor.email}. They will get an email with a link to choose a password.",
+    flash(_("Invited %(email)s. They will get an email with a link to "
+            "choose a password.", email=editor.email),
           "success")
     return redirect(url_for(".editors"), 303)
 
@@ -377,7 +417,8 @@ def change_role(editor_id: int):
 
     def change(editor):
         admin.change_role(editor, form.role.data or "", by=_editor())
-        return f"{editor.email} is now {'an admin' if editor.is_admin else 'an editor'}."
+        return (_("%(email)s is now an admin.", email=editor.email) if editor.is_admin
+                else _("%(email)s is now an editor.", email=editor.email))
     return _change_editor(editor_id, change)
 
 
@@ -386,7 +427,7 @@ def change_role(editor_id: int):
 def deactivate_editor(editor_id: int):
     def change(editor):
         admin.set_active(editor, False, by=_editor())
-        return f"{editor.email} can no longer sign in."
+        return _("%(email)s can no longer sign in.", email=editor.email)
     return _change_editor(editor_id, change)
 
 
@@ -395,7 +436,7 @@ def deactivate_editor(editor_id: int):
 def reactivate_editor(editor_id: int):
     def change(editor):
         admin.set_active(editor, True, by=_editor())
-        return f"{editor.email} can sign in again."
+        return _("%(email)s can sign in again.", email=editor.email)
     return _change_editor(editor_id, change)
 
 
@@ -404,22 +445,52 @@ def reactivate_editor(editor_id: int):
 def resend_invitation(editor_id: int):
     def change(editor):
         admin.resend_invitation(editor, invited_by=_editor())
-        return f"Sent {editor.email} a new invitation."
+        return _("Sent %(email)s a new invitation.", email=editor.email)
     return _change_editor(editor_id, change)
 
 
 @bp.app_template_filter("age")
 def age(moment) -> str:
-    """How long ago, briefly: "5 min", "3 h", "2 d"."""
+    """How long ago, briefly and in the page's language: "5 min", "3 hr", "2 days" / "5 хв"."""
     seconds = max(0, int((utcnow() - moment).total_seconds()))
     if seconds < 3600:
-        return f"{max(1, seconds // 60)} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
+        value, unit = max(1, seconds // 60), "duration-minute"
+    elif seconds < 86400:
+        value, unit = seconds // 3600, "duration-hour"
+    else:
+        value, unit = seconds // 86400, "duration-day"
+    return format_unit(value, unit, length="short", locale=get_locale())
+
+
+#: Notes the app writes into the audit trail (in English, as data), and how pages show them.
+SYSTEM_NOTES = {
+    "Reported by a reader.": _l("Reported by a reader."),
+    "Accepted from the email notification.": _l("Accepted from the email notification."),
+    "Not an error (rejected from the email notification).":
+        _l("Not an error (rejected from the email notification)."),
+    "Marked as spam from the email notification.": _l("Marked as spam from the "
+                                                      "email notification."),
+}
+ASSIGNED = re.compile(r"Assigned to (\S+)\.(?: (.*))?", re.DOTALL)
+MARKED_SPAM = re.compile(r"Marked as spam: request #(\d+)")
+
+
+@bp.app_template_filter("audit_note")
+def audit_note(note: str) -> str:
+    """A note for display: the app's own notes in the reader's language, editors' as written."""
+    if note in SYSTEM_NOTES:
+        return str(SYSTEM_NOTES[note])
+    if found := ASSIGNED.fullmatch(note):
+        who = _("nobody") if found.group(1) == "nobody" else found.group(1)
+        said = _("Assigned to %(who)s.", who=who)
+        return f"{said} {found.group(2)}" if found.group(2) else said
+    if found := MARKED_SPAM.fullmatch(note):
+        return _("Marked as spam: request #%(id)s", id=found.group(1))
+    return note
 
 
 @bp.app_template_filter("when")
 def when(moment) -> str:
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    """A moment (stored in UTC) in the editor's time zone and language, with the zone named."""
+    return format_datetime(moment, "d MMM y, HH:mm zzz")
 

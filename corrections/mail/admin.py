@@ -1,6 +1,8 @@
 """/dashboard/outbox: admins see messages that could not be delivered and send them again."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -36,14 +38,17 @@ def index():
 def retry(message_id: int):
     db.get_or_404(OutboxMessage, message_id)
     if delivery.retry_now([message_id]):
-        flash(f"Message #{message_id} will be sent again on the worker's next round.")
+        flash(_("Message #%(message_id)s will be sent again on the "
+                "worker's next round.", message_id=message_id))
     else:
-        flash(f"Message #{message_id} is not failed (any more); nothing to retry.")
+        flash(_("Message #%(message_id)s is not failed (any more); "
+                "nothing to retry.", message_id=message_id))
     return redirect(url_for(".index"), 303)
 
 
 @bp.post("/retry-all")
 def retry_all():
     count = delivery.retry_now()
-    flash(f"{count} failed message(s) will be sent again on the worker's next round.")
+    flash(ngettext("%(num)d failed message will be sent again on the worker's next round.",
+                   "%(num)d failed messages will be sent again on the worker's next round.", count))
     return redirect(url_for(".index"), 303)

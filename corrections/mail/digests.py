@@ -96,7 +96,8 @@ def _write_digest(site: Site, now: datetime, period: NotifyMode | None = None) -
     for address in addresses:
         editor = editors.get(address.lower())
         outbox.enqueue(
-            kind="editor_digest", recipient=address, template="digest", language=site.language,
+            kind="editor_digest", recipient=address, template="digest",
+            language=notifications.editor_language(editor, site),
             context={"site": site, "total": len(arrived), "since": site.last_digest_at,
                      "period": (period or site.notify_mode).value, "link_days": notifications.link_days(),
                      "items": [notifications.editor_context(request, editor)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import (
     BadData,
     SignatureExpired,
@@ -32,6 +33,7 @@ UNSUBSCRIBE_SALT = "corrections.mail.unsubscribe"
 
 #: The actions an editor can take straight from a notification email, with the audit note.
 ONE_CLICK_ACTIONS: dict[queue.Action, str] = {
+    # Stored as written here; pages show them translated (dashboard.views.audit_note).
     queue.Action.ACCEPT: "Accepted from the email notification.",
     queue.Action.REJECT: "Not an error (rejected from the email notification).",
     queue.Action.SPAM: "Marked as spam from the email notification.",
@@ -100,37 +102,39 @@ def read_action_token(token: str, request_id: int, action: str) -> ActionClaims:
         claims = ActionClaims(request_id=int(data["r"]), action=queue.Action(data["a"]),
                               editor_id=int(data["e"]), version=int(data["v"]), nonce=str(data["n"]))
     except SignatureExpired:
-        raise LinkError(410, "This link has expired. Open the request on the dashboard to act on it.",
+        raise LinkError(410, _("This link has expired. Open the request on the "
+                               "dashboard to act on it."),
                         request_id) from None
     except (BadData, KeyError, TypeError, ValueError):
-        raise LinkError(400, "This link is not valid. It may have been cut short or changed; "
-                             "use the link from the email as it is.") from None
+        raise LinkError(400, _("This link is not valid. It may have been cut short or changed; use "
+                               "the link from the email as it is.")) from None
     if claims.request_id != request_id or claims.action.value != action:
-        raise LinkError(400, "This link was made for a different request or action, so it "
-                             "cannot be used here.")
+        raise LinkError(400, _("This link was made for a different request or action, so it "
+                               "cannot be used here."))
     return claims
 
 
 def check_action(token: str, request_id: int, action: str) -> OneClick:
     """Everything that must hold for the link to act, checked without changing anything."""
     if action not in {a.value for a in ONE_CLICK_ACTIONS}:
-        raise LinkError(404, "There is no such action for email links.")
+        raise LinkError(404, _("There is no such action for email links."))
     claims = read_action_token(token, request_id, action)
     if db.session.get(UsedActionToken, claims.nonce) is not None:
-        raise LinkError(410, "This link has already been used. Each link in an email works once.",
+        raise LinkError(410, _("This link has already been used. Each link in an "
+                               "email works once."),
                         request_id)
     editor = db.session.get(Editor, claims.editor_id)
     if editor is None or not editor.active:
-        raise LinkError(403, "The editor account this link was made for is no longer active.")
+        raise LinkError(403, _("The editor account this link was made for is no longer active."))
     request = db.session.get(CorrectionRequest, request_id)
     if request is None:
-        raise LinkError(404, "This request no longer exists.")
+        raise LinkError(404, _("This request no longer exists."))
     if request.version != claims.version:
-        raise LinkError(409, "This request has changed since the email was sent, so its links "
-                             "no longer work. Open it on the dashboard to see where it stands.",
+        raise LinkError(409, _("This request has changed since the email was sent, so its links no "
+                               "longer work. Open it on the dashboard to see where it stands."),
                         request_id)
     if claims.action not in queue.allowed_actions(request):
-        raise LinkError(409, "This action is no longer possible for this request.", request_id)
+        raise LinkError(409, _("This action is no longer possible for this request."), request_id)
     return OneClick(claims=claims, request=request, editor=editor)
 
 
@@ -150,7 +154,8 @@ def act(token: str, request_id: int, action: str) -> Event:
         raise LinkError(409, error.message, request_id) from None
     except IntegrityError:  # the same link, posted twice at once
         db.session.rollback()
-        raise LinkError(410, "This link has already been used. Each link in an email works once.",
+        raise LinkError(410, _("This link has already been used. Each link in an "
+                               "email works once."),
                         request_id) from None
     return event
 
@@ -174,11 +179,11 @@ def read_unsubscribe_token(token: str) -> tuple[Site, str]:
         data = _unsubscribe_serializer().loads(token)
         site_id, email = int(data["s"]), str(data["e"])
     except (BadData, KeyError, TypeError, ValueError, OverflowError):
-        raise LinkError(400, "This unsubscribe link is not valid. Use the link from the email "
-                             "as it is.") from None
+        raise LinkError(400, _("This unsubscribe link is not valid. Use the link from "
+                               "the email as it is.")) from None
     site = db.session.get(Site, site_id) if 0 < site_id <= MAX_INT else None
     if site is None:
-        raise LinkError(404, "This site no longer exists, so it will not email you.")
+        raise LinkError(404, _("This site no longer exists, so it will not email you."))
     return site, email
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -86,16 +87,16 @@ def address_for_link(signed: str) -> ReaderAddress:
     try:
         token = _serializer().loads(signed, max_age=current_app.config["READER_CONFIRM_MAX_AGE"])
     except SignatureExpired:
-        raise LinkError(410, "This confirmation link has expired. Send your suggestion again "
-                             "with your address to get a new one.") from None
+        raise LinkError(410, _("This confirmation link has expired. Send your suggestion again "
+                               "with your address to get a new one.")) from None
     except BadData:
-        raise LinkError(400, "This confirmation link is not valid. Use the link from the "
-                             "email as it is.") from None
+        raise LinkError(400, _("This confirmation link is not valid. Use the link from "
+                               "the email as it is.")) from None
     address = (db.session.scalar(sa.select(ReaderAddress).where(ReaderAddress.token == token))
                if isinstance(token, str) else None)
     if address is None:
-        raise LinkError(404, "This address is no longer on record, so there is nothing to "
-                             "confirm.")
+        raise LinkError(404, _("This address is no longer on record, so there is "
+                               "nothing to confirm."))
     return address
 
 

@@ -5,7 +5,9 @@ Opening a link (GET) never changes anything, so mail scanners and link previews 
 only the POST from the page acts.
 """
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
+from .. import languages
 from ..extensions import csrf
 from ..intake import KIND_LABELS
 from ..outbox import template_language
@@ -29,10 +31,12 @@ def confirm_action(request_id: int, action: str, token: str):
     try:
         if form.validate_on_submit():
             event = links.act(token, request_id, action)
+            languages.use_editor(event.editor.language if event.editor else None)
             return render_template("mail/action_done.html", event=event,
                                    request_url=public_url_for("dashboard.request_detail",
                                                               request_id=request_id))
         checked = links.check_action(token, request_id, action)
+        languages.use_editor(checked.editor.language)
     except links.LinkError as error:
         return _problem(error)
     return render_template("mail/confirm_action.html", form=form, checked=checked,
@@ -70,7 +74,8 @@ def confirm_address(token: str):
 
 def _reader_page(name: str, site, **context):
     """A page a reader reaches from an email: in the site's language, as the email was."""
-    lang = template_language(f"mail/{{}}/{name}.html", site.language)
+    languages.use_site(site)
+    lang = template_language(f"mail/{{}}/{name}.html", str(get_locale()))
     return render_template(f"mail/{lang}/{name}.html", lang=lang, site=site, **context)
 
 

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -123,11 +125,13 @@ class WorkerState:
     def describe(self) -> str | None:
         """What admins should read, or None when all is well."""
         if self.state == "never_seen":
-            return ("No mail worker has run yet: emails wait in the outbox. Start one with "
-                    "`flask --app corrections mail worker` (deploy/corrections-mail.service).")
+            return _("No mail worker has run yet: emails wait in the outbox. Start one with "
+                     "%(command)s (%(unit)s).", command="`flask --app corrections mail worker`",
+                     unit="deploy/corrections-mail.service")
         if self.state == "silent":
-            return (f"The mail worker was last seen {self.last_seen:%Y-%m-%d %H:%M} UTC: emails "
-                    "wait in the outbox until it runs again. Check its service and its log.")
+            return _("The mail worker was last seen %(when)s: emails wait in the outbox until "
+                     "it runs again. Check its service and its log.",
+                     when=format_datetime(self.last_seen, "d MMM y, HH:mm zzz"))
         return None
 
 
@@ -154,18 +158,22 @@ def admin_warnings() -> list[str]:
         ProcessStatus.role == WEB, ProcessStatus.seen_at >= recent)).all()
     warnings = []
     if any(row.forwarded_for_seen_at for row in web):
-        warnings.append(
-            "Requests reach the app with an X-Forwarded-For header, but PROXY_FIX_X_FOR is 0: "
+        warnings.append(_(
+            "Requests reach the app with an X-Forwarded-For header, but %(setting)s is 0: "
             "every reader seems to come from the proxy's address, so all readers share one "
             "rate limit and “same sender” matches everyone. Behind one proxy, set "
-            "PROXY_FIX_X_FOR = 1 and restart the app.")
+            "%(setting)s = 1 and restart the app.", setting="PROXY_FIX_X_FOR"))
     in_memory = [row for row in web if row.limiter_storage == "memory"]
     if any(_overlap(a, b) for i, a in enumerate(in_memory) for b in in_memory[i + 1:]):
         processes = len({(row.host, row.pid) for row in in_memory})
-        warnings.append(
-            f"{processes} processes serve the app and each counts rate limits in its own memory "
-            "(RATELIMIT_STORAGE_URI = \"memory://\"): every limit is multiplied by the number of "
-            "processes. Set RATELIMIT_STORAGE_URI to a Redis server, e.g. \"redis://127.0.0.1:6379\".")
+        warnings.append(ngettext(
+            "%(num)d process serves the app and counts rate limits in its own memory "
+            "(%(setting)s = \"memory://\"): every limit is multiplied by the number of "
+            "processes. Set %(setting)s to a Redis server, e.g. \"redis://127.0.0.1:6379\".",
+            "%(num)d processes serve the app and each counts rate limits in its own memory "
+            "(%(setting)s = \"memory://\"): every limit is multiplied by the number of "
+            "processes. Set %(setting)s to a Redis server, e.g. \"redis://127.0.0.1:6379\".",
+            processes, setting="RATELIMIT_STORAGE_URI"))
     worker = mail_worker_state().describe()
     if worker:
         warnings.append(worker)

@@ -3,8 +3,9 @@ import json
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, request
+from flask_babel import gettext as _
 
-from .. import intake
+from .. import intake, languages
 from ..database import UNAVAILABLE
 from ..errors import forget_failed_transaction, json_error
 from ..extensions import csrf, db, limiter
@@ -41,7 +42,7 @@ def _allowed_origin(origin: str | None) -> bool:
 def preflight():
     if request.method == "OPTIONS":
         if not _allowed_origin(request.headers.get("Origin")):
-            return json_error(403, "origin_not_allowed", "This origin may not send suggestions.")
+            return json_error(403, "origin_not_allowed", _("This origin may not send suggestions."))
         return "", 204
 
 
@@ -64,9 +65,11 @@ def cors(response):
 @limiter.shared_limit(intake_limit, scope="intake", exempt_when=lambda: request.method == "OPTIONS")
 def create_suggestion():
     data = _read_json()
+    if isinstance(data, dict):
+        languages.use_requested(data.get("lang"))  # the widget's dialog language
     origin = request.headers.get("Origin")
     if origin == "null":
-        return json_error(403, "origin_not_allowed", "This origin may not send suggestions.")
+        return json_error(403, "origin_not_allowed", _("This origin may not send suggestions."))
     receipt = intake.receive(data, origin=origin, client=intake.client_of(request),
                              min_elapsed_ms=current_app.config["API_MIN_ELAPSED_MS"])
     g.intake_origin = origin  # checked against the site's own origins: CORS need not ask again
@@ -76,12 +79,13 @@ def create_suggestion():
 def _read_json():
     if request.mimetype != "application/json":
         raise intake.IntakeError(415, "unsupported_media_type",
-                                 "Send the suggestion as JSON (Content-Type: application/json).")
+                                 _("Send the suggestion as JSON (Content-Type: application/json)."))
     try:
         text = request.get_data(cache=False).decode("utf-8")
     except UnicodeDecodeError:
-        raise intake.IntakeError(400, "malformed", "The request body is not valid UTF-8.") from None
+        raise intake.IntakeError(400, "malformed", _("The request body is "
+                                                     "not valid UTF-8.")) from None
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
-        raise intake.IntakeError(400, "malformed", "The request body is not valid JSON.") from None
+        raise intake.IntakeError(400, "malformed", _("The request body is not valid JSON.")) from None

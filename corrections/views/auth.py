@@ -15,6 +15,9 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -26,25 +29,26 @@ from ..extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 
-WRONG_CREDENTIALS = "The email address or the password is not right, or the account is not active."
+WRONG_CREDENTIALS = _l("The email address or the password is not right, or the "
+                       "account is not active.")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired(), Length(max=254)],
+    email = EmailField(_l("Email address"), validators=[InputRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username", "maxlength": 254})
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=1000)],
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired(), Length(max=254)],
+    email = EmailField(_l("Email address"), validators=[InputRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username", "maxlength": 254})
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[InputRequired()],
+    password = PasswordField(_l("New password"), validators=[InputRequired()],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("The same password again", validators=[InputRequired()],
+    confirm = PasswordField(_l("The same password again"), validators=[InputRequired()],
                             render_kw={"autocomplete": "new-password"})
 
 
@@ -60,7 +64,8 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 def _configure(state):
     state.app.session_interface = HttpsAwareSessionInterface()
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Sign in to see the dashboard."
+    login_manager.login_message = _l("Sign in to see the dashboard.")
+    login_manager.localize_callback = str  # the lazy message, in the request's language
     login_manager.login_message_category = "info"
 
 
@@ -105,14 +110,14 @@ def enforce_session_limits():
     now = int(time.time())
     signed_in_at, seen_at = session.get("signed_in_at", 0), session.get("seen_at", 0)
     if now - signed_in_at > current_app.permanent_session_lifetime.total_seconds():
-        reason = "Your session reached its time limit. Sign in again."
+        reason = _("Your session reached its time limit. Sign in again.")
     elif now - seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]:
-        reason = "You were signed out after a while without activity. Sign in again."
+        reason = _("You were signed out after a while without activity. Sign in again.")
     elif (not current_user.is_authenticated
           or session.get("password") != accounts.password_fingerprint(current_user)):
-        reason = "Your password was changed or your account closed. Sign in again."
+        reason = _("Your password was changed or your account closed. Sign in again.")
     elif not accounts.session_is_live(session.get("sid"), current_user.id):
-        reason = "This session has ended: it was signed out. Sign in again."
+        reason = _("This session has ended: it was signed out. Sign in again.")
     else:
         if now - seen_at >= 60:  # write the cookie at most once a minute
             session["seen_at"] = now
@@ -150,7 +155,8 @@ def _reset_limit() -> str:
 @bp.errorhandler(429)
 def too_many_attempts(error):
     wait = (error.limit.limit.get_expiry() + 59) // 60 if getattr(error, "limit", None) else 15
-    message = f"Too many attempts. Wait {wait} minutes, then try again."
+    message = ngettext("Too many attempts. Wait %(num)d minute, then try again.",
+                       "Too many attempts. Wait %(num)d minutes, then try again.", wait)
     if request.endpoint == "auth.forgot_password":
         page = render_template("auth/forgot.html", form=ForgotPasswordForm(), error=message)
     else:
@@ -176,11 +182,11 @@ def login():
             accounts.record_sign_in(editor)
             _start_session(editor)
             return redirect(safe_next(request.args.get("next")), 303)
-        error = WRONG_CREDENTIALS
+        error = str(WRONG_CREDENTIALS)
     elif request.method == "POST":
-        error, status = "Give your email address and your password.", 400
+        error, status = _("Give your email address and your password."), 400
         if form.csrf_token.errors:
-            error = "The sign-in form had expired. Try again."
+            error = _("The sign-in form had expired. Try again.")
     form.password.data = ""
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -188,7 +194,7 @@ def login():
 @bp.post("/logout")
 def logout():
     _end_session()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for(".login"), 303)
 
 
@@ -201,7 +207,7 @@ def forgot_password():
         accounts.send_password_reset(form.email.data)
         return render_template("auth/forgot_sent.html")
     status = 400 if request.method == "POST" else 200
-    error = "Give the email address of your account." if status == 400 else None
+    error = _("Give the email address of your account.") if status == 400 else None
     return render_template("auth/forgot.html", form=form, error=error), status
 
 
@@ -217,11 +223,11 @@ def _choose_password(purpose: accounts.LinkPurpose, token: str):
         if error is None:
             accounts.set_password(editor, form.password.data)
             _end_session()
-            flash("Your password is set. Sign in with it now.", "success")
+            flash(_("Your password is set. Sign in with it now."), "success")
             return redirect(url_for(".login"), 303)
         status = 422
     elif request.method == "POST":
-        error, status = "Type the new password twice.", 400
+        error, status = _("Type the new password twice."), 400
     return render_template("auth/choose_password.html", form=form, error=error, editor=editor,
                            invite=purpose is accounts.INVITE,
                            min_length=accounts.MIN_PASSWORD_LENGTH), status

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import gettext as _
 
-from .. import public_log, schema_org
+from .. import languages, public_log, schema_org
 from ..errors import problem
 from ..urls import public_url_for
 
@@ -23,6 +23,7 @@ def _render(template: str, site, records, **context):
 @bp.get("/<key>")
 def index(key: str):
     site = _site_or_404(key)
+    languages.use_site(site)
     try:
         before = public_log.parse_cursor(request.args["before"]) if request.args.get("before") \
             else None
@@ -38,6 +39,7 @@ def index(key: str):
 @bp.get("/<key>/articles/<int:article_id>")
 def article(key: str, article_id: int):
     site = _site_or_404(key)
+    languages.use_site(site)
     record = public_log.article(site, article_id) or abort(404)
     return _render("corrections/article.html", site, [record])
 
@@ -45,6 +47,7 @@ def article(key: str, article_id: int):
 @bp.get("/<key>/feed.atom")
 def feed(key: str):
     site = _site_or_404(key)
+    languages.use_site(site)
     items = public_log.entries(site)
     log_url = public_url_for("log.index", key=site.key)
     response = make_response(render_template(

@@ -1,9 +1,18 @@
 """Pages for readers and operators: the no-JavaScript form and the health check."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import intake
+from .. import intake, languages
 from ..database import UNAVAILABLE
 from ..errors import forget_failed_transaction, unavailable_headers
 from ..extensions import csrf, db, limiter
@@ -26,10 +35,13 @@ def suggest():
         form.url.data = request.args.get("url", "")[:2000]
         form.quote.data = request.args.get("quote", "")[:1000]
         form.title.data = request.args.get("title", "")[:300]
+        form.lang.data = languages.supported(request.args.get("lang")) or ""
+    languages.use_requested(form.lang.data)
     status, headers = 200, {}
     try:
-        sites = db.session.execute(sa.select(Site.key, Site.name).order_by(Site.name)).all()
-        form.site.choices = choices([("", "Choose…"), *sites])
+        sites = db.session.execute(sa.select(Site.key, Site.name, Site.language).order_by(Site.name)).all()
+        form.site.choices = choices([("", _("Choose…")), *((key, name) for key, name, _lang in sites)])
+        languages.use_site_language({key: lang for key, _name, lang in sites}.get(form.site.data))
         if form.validate_on_submit():
             # Timed from the form's own signed time of showing; without one, as sent at once.
             data = form.as_intake() | {"elapsed_ms": intake.form_elapsed_ms(form.started.data) or 0}
@@ -42,13 +54,14 @@ def suggest():
                 if error.retry_after is not None:
                     headers["Retry-After"] = str(error.retry_after)
             else:
-                return redirect(url_for(".thanks", token=intake.thanks_token(receipt)), 303)
+                return redirect(url_for(".thanks", token=intake.thanks_token(receipt),
+                                        lang=form.lang.data or None), 303)
         elif request.method == "POST":
             status = 400  # only the CSRF token is checked here; the message says what to do
     except UNAVAILABLE:
         # The database cannot be used: show the form again with everything the reader typed.
         forget_failed_transaction()
-        form.site.choices = choices([(form.site.data or "", form.site.data or "Choose…")])
+        form.site.choices = choices([(form.site.data or "", form.site.data or _("Choose…"))])
         return (render_template("suggest.html", form=form, unavailable=True), 503,
                 unavailable_headers())
     if intake.form_elapsed_ms(form.started.data) is None:  # shown now, or sent without one
@@ -59,6 +72,7 @@ def suggest():
 @bp.get("/suggest/thanks/<token>")
 def thanks(token: str):
     thanked = intake.read_thanks_token(token) or abort(404)
+    languages.use_site(thanked.site)
     return render_template("thanks.html", site=thanked.site, reference=thanked.reference,
                            notify=thanked.notify)
 

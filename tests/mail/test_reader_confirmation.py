@@ -255,4 +255,4 @@ def test_the_confirmation_speaks_the_sites_language(app, make_site, suggest, cli
     [row] = [row for row in outbox(app) if row.kind == "reader_confirm"]
     assert row.subject == "«The Example News»: підтвердьте адресу, щоб дізнатися результат"
     page = client.get(confirmation_path(app))
-    assert '<html lang="uk">' in page.text and "Підтвердити адресу" in page.text
+    assert '<html lang="uk" dir="ltr">' in page.text and "Підтвердити адресу" in page.text

@@ -240,7 +240,7 @@ def test_the_unsubscribe_pages_speak_the_sites_language(app, client, make_site, 
     act(app, queue.Action.REJECT)
     path = unsubscribe_path(app)
     page = client.get(path)
-    assert '<html lang="uk">' in page.text and "Більше не надсилати листів" in page.text
+    assert '<html lang="uk" dir="ltr">' in page.text and "Більше не надсилати листів" in page.text
     done = client.post(path, data={"csrf_token": csrf_token_in(page.text)})
     assert done.status_code == 200 and "Ви відписалися" in done.text
     assert unsubscribed(app) == [READER]
