@@ -2,7 +2,7 @@
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app
 from jinja2 import TemplateNotFound
 
 from .extensions import db
@@ -30,6 +30,10 @@ def template_language(path: str, language: str) -> str:
     return language
 
 
+def _render(name: str, context: dict) -> str:
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def enqueue(*, kind: str, recipient: str, template: str, context: dict, language: str = "en",
             subject: str | None = None, request: CorrectionRequest | None = None,
             headers: dict[str, str] | None = None) -> OutboxMessage:
@@ -37,15 +41,17 @@ def enqueue(*, kind: str, recipient: str, template: str, context: dict, language
     outbox row and add it to the session (the caller's transaction commits it)."""
     language = template_language(f"email/{{}}/{template}.txt", language)
     context = {**context, "lang": language, "recipient": recipient}
+    # The context processors run once for the message's parts, not once per part.
+    current_app.update_template_context(context)
     folder = f"email/{language}/{template}"
     if subject is None:
-        subject = render_template(f"{folder}.subject.txt", **context)
+        subject = _render(f"{folder}.subject.txt", context)
     headers = {"Auto-Submitted": "auto-generated", "Content-Language": language, **(headers or {})}
     domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
     message = OutboxMessage(
         kind=kind, recipient=recipient, subject=one_line(subject),
-        body_text=render_template(f"{folder}.txt", **context),
-        body_html=render_template(f"{folder}.html", **context),
+        body_text=_render(f"{folder}.txt", context),
+        body_html=_render(f"{folder}.html", context),
         message_id=make_msgid(idstring=kind.replace("_", "-"), domain=domain),
         # Header values are ours (URLs, codes), but a stray newline must never reach SMTP.
         headers={name: one_line(value, 2000) for name, value in headers.items()},

@@ -79,7 +79,12 @@ def url_hash(normalised_url: str) -> str:
 def public_url_for(endpoint: str, **values) -> str:
     """An absolute URL on PUBLIC_URL; works outside requests (emails sent by the worker)."""
     from flask import current_app
-    base = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    public_url = current_app.config["PUBLIC_URL"]
+    # Bound once per PUBLIC_URL: the worker builds several links for every email.
+    held = current_app.extensions.get("corrections.public_url_adapter")
+    if held is None or held[0] != public_url:
+        base = urlsplit(public_url)
+        held = public_url, current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                                    url_scheme=base.scheme)
+        current_app.extensions["corrections.public_url_adapter"] = held
+    return held[1].build(endpoint, values, force_external=True)
