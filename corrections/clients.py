@@ -1,6 +1,7 @@
 """Who a client is, for rate limits and the keyed client hash; and limits counted in services."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -33,8 +34,14 @@ def client_key(address: str | None = None) -> str:
 def client_hash(address: str) -> str:
     """A keyed hash of the client's key (client_key): groups and blocks a client's reports
     without storing its address."""
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"client-ip", hashlib.sha256).digest()
-    return hmac.new(key, client_key(address).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_hash_key(current_app.config["SECRET_KEY"]), client_key(address).encode(),
+                    hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _hash_key(secret_key: str) -> bytes:
+    """The client hash's key, derived from SECRET_KEY once, not per request."""
+    return hmac.new(secret_key.encode(), b"client-ip", hashlib.sha256).digest()
 
 
 def over_limit(limit: str, scope: str, key: str) -> int | None:

@@ -1,5 +1,6 @@
 """Article URLs and origins: parsing, checking and normalising."""
 import hashlib
+import re
 from fnmatch import fnmatchcase
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -8,6 +9,8 @@ from flask_babel import ngettext
 
 MAX_URL_LENGTH = 2000
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# str.isspace() and re's \s agree on Unicode whitespace; with the C0 controls, in one pass.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 
 class URLError(ValueError):
@@ -29,7 +32,7 @@ def _split(url: str):
         raise URLError(_("The address has no host name."))
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise URLError(_("The address must not contain a user name or password."))
-    if any(c.isspace() or ord(c) < 32 for c in url.strip()):
+    if _SPACE_OR_CONTROL.search(url.strip()):
         raise URLError(_("The address must not contain spaces or control characters."))
     return parts, port
 
@@ -59,11 +62,17 @@ def normalise_origin(value: str) -> str:
 
 def normalise_url(url: str, tracking_parameters=()) -> str:
     """Lower-case scheme and host, drop the default port, the fragment and tracking parameters."""
+    return normalise_url_and_origin(url, tracking_parameters)[0]
+
+
+def normalise_url_and_origin(url: str, tracking_parameters=()) -> tuple[str, str]:
+    """normalise_url and origin_of from one parse (the intake needs both)."""
     parts, port = _split(url)
+    origin = _origin(parts.scheme, parts.hostname, port)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not any(fnmatchcase(k.lower(), pattern) for pattern in tracking_parameters)]
-    return urlunsplit((parts.scheme.lower(), _origin(parts.scheme, parts.hostname, port).split("://", 1)[1],
-                       parts.path or "/", urlencode(query, doseq=True), ""))
+    return urlunsplit((parts.scheme.lower(), origin.split("://", 1)[1],
+                       parts.path or "/", urlencode(query, doseq=True), "")), origin
 
 
 def url_hash(normalised_url: str) -> str:
@@ -74,7 +83,12 @@ def url_hash(normalised_url: str) -> str:
 def public_url_for(endpoint: str, **values) -> str:
     """An absolute URL on PUBLIC_URL; works outside requests (emails sent by the worker)."""
     from flask import current_app
-    base = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    public_url = current_app.config["PUBLIC_URL"]
+    # Bound once per PUBLIC_URL: the worker builds several links for every email.
+    held = current_app.extensions.get("corrections.public_url_adapter")
+    if held is None or held[0] != public_url:
+        base = urlsplit(public_url)
+        held = public_url, current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                                    url_scheme=base.scheme)
+        current_app.extensions["corrections.public_url_adapter"] = held
+    return held[1].build(endpoint, values, force_external=True)

@@ -7,6 +7,7 @@ Opening a link (GET) only shows a confirmation page; the POST from that page act
 """
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 
@@ -66,7 +67,13 @@ class OneClick:
 
 
 def _action_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=ACTION_SALT)
+    return _action_serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _action_serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    """One per key, not per link: the worker signs three links per editor email."""
+    return URLSafeTimedSerializer(secret_key, salt=ACTION_SALT)
 
 
 def make_action_token(request: CorrectionRequest, action: queue.Action, editor: Editor) -> str:
