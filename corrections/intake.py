@@ -525,10 +525,6 @@ def _context_matches(candidate, prefix: str, suffix: str) -> bool:
 
 
 def _new_reference() -> str:
-<<<<<<< HEAD
-    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _position in range(8))
-=======
     # 32 letters: the low five bits of a random byte pick one without bias, in one call.
     code = "".join(_REFERENCE_ALPHABET[byte & 31] for byte in secrets.token_bytes(8))
->>>>>>> i11b
     return f"{code[:4]}-{code[4:]}"

@@ -225,7 +225,7 @@ class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("correction_request.id"), index=True)
     #: The reader's report behind an intake event.
-    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submission.id"))
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submission.id", ondelete="SET NULL"))
     mail_due: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     editor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("editor.id"))
     action: Mapped[str] = mapped_column(sa.String(32))

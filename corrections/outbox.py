@@ -2,12 +2,8 @@
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
-<<<<<<< HEAD
-from flask import current_app, render_template
-from flask_babel import force_locale
-=======
 from flask import current_app
->>>>>>> i11b
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from .extensions import db
@@ -46,29 +42,19 @@ def enqueue(*, kind: str, recipient: str, template: str, context: dict, language
     outbox row and add it to the session (the caller's transaction commits it)."""
     language = template_language(f"email/{{}}/{template}.txt", language)
     context = {**context, "lang": language, "recipient": recipient}
-    # The context processors run once for the message's parts, not once per part.
-    current_app.update_template_context(context)
     folder = f"email/{language}/{template}"
-<<<<<<< HEAD
     with force_locale(language):  # shared pieces and formatted dates follow the email's language
+        # The context processors run once for the message's parts, not once per part.
+        current_app.update_template_context(context)
         if subject is None:
-            subject = render_template(f"{folder}.subject.txt", **context)
-        body_text = render_template(f"{folder}.txt", **context)
-        body_html = render_template(f"{folder}.html", **context)
-=======
-    if subject is None:
-        subject = _render(f"{folder}.subject.txt", context)
->>>>>>> i11b
+            subject = _render(f"{folder}.subject.txt", context)
+        body_text = _render(f"{folder}.txt", context)
+        body_html = _render(f"{folder}.html", context)
     headers = {"Auto-Submitted": "auto-generated", "Content-Language": language, **(headers or {})}
     domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
     message = OutboxMessage(
         kind=kind, recipient=recipient, subject=one_line(subject),
-<<<<<<< HEAD
         body_text=body_text, body_html=body_html,
-=======
-        body_text=_render(f"{folder}.txt", context),
-        body_html=_render(f"{folder}.html", context),
->>>>>>> i11b
         message_id=make_msgid(idstring=kind.replace("_", "-"), domain=domain),
         # Header values are ours (URLs, codes), but a stray newline must never reach SMTP.
         headers={name: one_line(value, 2000) for name, value in headers.items()},

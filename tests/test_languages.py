@@ -5,6 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from corrections.extensions import db
+from corrections.mail import events
 from corrections.models import CorrectionRequest, Editor, OutboxMessage, utcnow
 from tests.conftest import ORIGIN, csrf_token, sign_in, suggestion_body
 from tests.helpers import NOTHING, csrf_token_in, row_counts
@@ -214,6 +215,7 @@ def test_editors_emails_are_in_their_own_language_not_the_site_s(app, make_edito
     make_editor(email="uk.editor@news.example.org", language="uk")
     assert post_suggestion().status_code == 201
     with app.app_context():
+        events.write_due_emails()  # the mail worker's step that writes them
         languages = dict(db.session.execute(sa.select(OutboxMessage.recipient,
                                                       OutboxMessage.headers)).all())
     assert languages["uk.editor@news.example.org"]["Content-Language"] == "uk"

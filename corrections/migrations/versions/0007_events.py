@@ -22,7 +22,7 @@ def upgrade():
                                       nullable=False))
         batch_op.create_index(batch_op.f('ix_event_mail_due'), ['mail_due'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_event_submission_id_submission'),
-                                    'submission', ['submission_id'], ['id'])
+                                    'submission', ['submission_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('site', schema=None) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
