@@ -6,6 +6,7 @@ from html import unescape
 import feedparser
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 from pyld import jsonld
 
 from corrections import public_log
@@ -113,8 +114,8 @@ def test_a_withdrawn_correction_stays_on_the_log_with_when_and_why(app, client, 
     entry = entry_of(app, published)
     shown = log_entry(client, published)
     assert "We misstated the opening hours." in shown
-    assert (f"Withdrawn on {entry.withdrawn_at:%Y-%m-%d} because: the hours we first gave were right"
-            in shown)
+    when = format_date(entry.withdrawn_at, "long", locale="en")  # as Babel writes it for the page
+    assert f"Withdrawn on {when} because: the hours we first gave were right" in shown
     assert events_of(app, published)[-1] == ("withdraw", "published", "published")
 
 

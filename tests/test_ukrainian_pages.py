@@ -9,6 +9,7 @@ from flask import render_template
 
 from corrections import accounts, notifications
 from corrections.extensions import db
+from corrections.mail import events
 from corrections.mail import links, readers
 from corrections.models import (
     BlockEntry,
@@ -76,6 +77,7 @@ def desk(app, make_site, make_editor):
         admin = db.session.scalars(sa.select(Editor)).one()
         db.session.add(BlockEntry(kind=BlockKind.PHRASE, value="spammy phrase",
                                   note="A note by the admin", created_by=admin))
+        events.write_due_emails()  # the mail worker's step that writes the emails
         failed = db.session.scalars(sa.select(OutboxMessage)).first()
         failed.status, failed.last_error = OutboxStatus.FAILED, "Connection refused by the test"
         db.session.commit()
