@@ -36,6 +36,17 @@ USERNAME, PASSWORD = "corrections", "smtp-password"
 PATIENCE = 30
 
 
+def finish(process, timeout=PATIENCE) -> str:
+    """Wait for a process we started, and return what it printed."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except BaseException:
+        process.kill()
+        process.communicate()
+        raise
+    return output
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,5 +1,6 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, against a live server."""
 import os
+import subprocess
 import threading
 from pathlib import Path
 
@@ -84,3 +85,20 @@ def screenshot(request):
         page.screenshot(path=str(path), **options)
         return path
     return take
+
+
+@pytest.fixture(scope="session")
+def axe_script(tmp_path_factory):
+    """Path of axe.min.js, installed with npm for this run only (never committed)."""
+    folder = tmp_path_factory.mktemp("axe")
+    command = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--no-package-lock",
+               "--prefix", str(folder), "axe-core@4"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        unavailable("chromium", f"the axe-core scan needs npm, which failed: {error}")
+    script = folder / "node_modules" / "axe-core" / "axe.min.js"
+    if result.returncode != 0 or not script.exists():
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        unavailable("chromium", f"the axe-core scan could not install axe-core from npm: {reason}")
+    return script

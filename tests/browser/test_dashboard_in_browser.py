@@ -1,9 +1,9 @@
 """The dashboard in real Chromium: the walk-through, phones, shortcuts, two editors, safety."""
-import pytest
 import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Event
+from tests.browser.axe import axe_violations
 from tests.conftest import ORIGIN, PASSWORD, passage
 
 PHONE = {"width": 390, "height": 844}
@@ -248,24 +248,6 @@ def test_hostile_reader_text_stays_inert_in_the_browser(live_server, page, edito
     assert dialogs == []
 
 
-@pytest.fixture(scope="session")
-def axe_script(tmp_path_factory):
-    """axe-core, installed with npm into a temporary folder for this run only."""
-    import shutil
-    import subprocess
-
-    from tests.conftest import unavailable
-    npm = shutil.which("npm")
-    if npm is None:
-        unavailable("chromium", "npm is not installed, so axe-core cannot be fetched")
-    folder = tmp_path_factory.mktemp("axe")
-    result = subprocess.run([npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
-                             "--silent", "axe-core@4"], capture_output=True, text=True, timeout=180)
-    if result.returncode != 0:
-        unavailable("chromium", f"npm could not install axe-core: {result.stderr.strip()[:200]}")
-    return folder / "node_modules" / "axe-core" / "axe.min.js"
-
-
 def test_pages_have_no_accessibility_violations(browser, live_server, axe_script, admin, report,
                                                 site):
     number = report()
@@ -278,9 +260,7 @@ def test_pages_have_no_accessibility_violations(browser, live_server, axe_script
         if path == "/dashboard/":
             sign_in(page, live_server.url, "admin@news.example.org")
         page.goto(live_server.url + path)
-        page.add_script_tag(path=str(axe_script))
-        violations = page.evaluate("async () => (await axe.run()).violations.map("
-                                   "v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+        violations = axe_violations(page, axe_script)
         if violations:
             found[path] = violations
     context.close()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Role, Site, State
 from tests.browser.conftest import LiveServer
-from tests.browser.test_dashboard_in_browser import axe_script  # noqa: F401 (fixture)
+from tests.browser.axe import axe_violations
 from tests.browser.widget_host import article_page, drag_select, widget_dialog
 from tests.conftest import PASSWORD
 from tests.helpers import publish
@@ -113,7 +113,7 @@ def test_the_public_log_and_feed_of_a_ukrainian_site_are_ukrainian(app, live_ser
 
 @pytest.mark.parametrize("language", ["en", "uk"])
 def test_form_dashboard_and_public_log_have_no_accessibility_violations(
-        browser, app, live_server, axe_script, make_editor, report, language):  # noqa: F811
+        browser, app, live_server, axe_script, make_editor, report, language):
     make_editor(email="admin@news.example.org", role=Role.ADMIN, language=language)
     number = report()
     publish(app, report(quote={"exact": "другий фрагмент", "prefix": "", "suffix": ""},
@@ -134,9 +134,7 @@ def test_form_dashboard_and_public_log_have_no_accessibility_violations(
             continue
         page.goto(live_server.url + path)
         assert page.locator("html").get_attribute("lang") == language, path
-        page.add_script_tag(path=str(axe_script))
-        violations = page.evaluate("async () => (await axe.run()).violations.map("
-                                   "v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+        violations = axe_violations(page, axe_script)
         if violations:
             found[path] = violations
     context.close()

@@ -1,9 +1,9 @@
 """Accessibility scans with axe-core (installed from npm into a temporary folder at test time)."""
-import subprocess
 from types import SimpleNamespace
 
 import pytest
 
+from tests.browser.axe import axe_violations
 from tests.browser.widget_host import (
     article_page,
     corrections_box,
@@ -11,38 +11,10 @@ from tests.browser.widget_host import (
     publish_correction,
     widget_dialog,
 )
-from tests.conftest import unavailable
 
 ARTICLE = """<h1>City library reopens</h1>
 <p>After twelve months behind scaffolding, the central library reopened on Monday, and more then
 two hundred readers were waiting at the door.</p>"""
-
-
-@pytest.fixture(scope="session")
-def axe_script(tmp_path_factory):
-    """Path of axe.min.js, installed with npm for this run only (never committed)."""
-    folder = tmp_path_factory.mktemp("axe")
-    command = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--no-package-lock",
-               "--prefix", str(folder), "axe-core@4"]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        unavailable("chromium", f"the axe-core scan needs npm, which failed: {error}")
-    script = folder / "node_modules" / "axe-core" / "axe.min.js"
-    if result.returncode != 0 or not script.exists():
-        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        unavailable("chromium", f"the axe-core scan could not install axe-core from npm: {reason}")
-    return script
-
-
-def axe_violations(page, axe_script, context="document") -> list[str]:
-    page.add_script_tag(path=str(axe_script))
-    results = page.evaluate(f"""async () => {{
-      const results = await axe.run({context}, {{resultTypes: ['violations']}});
-      return results.violations.map(v => v.id + ': ' + v.help + ' — ' +
-        v.nodes.map(n => JSON.stringify(n.target) + ' ' + n.failureSummary).join(' | '));
-    }}""")
-    return results
 
 
 @pytest.fixture

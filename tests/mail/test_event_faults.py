@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import Event, OutboxMessage
 from tests.conftest import ORIGIN, SECRET, suggestion_body
-from tests.mail_fixtures import PATIENCE, SilentServer, flask_command
+from tests.mail_fixtures import PATIENCE, SilentServer, finish, flask_command
 
 EDITOR, DESK, READER = "editor@news.example.org", "desk@news.example.org", "reader@example.net"
 
@@ -22,16 +22,6 @@ def worker_env(app, tmp_path, smtp_port, **settings) -> dict[str, str]:
         "NOTIFY_RATE_LIMIT": "1000 per hour",  # the cap is tested elsewhere (test_digests)
     } | settings
     return {f"CORRECTIONS_{name}": str(value) for name, value in values.items()}
-
-
-def finish(process, timeout=PATIENCE) -> str:
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except BaseException:
-        process.kill()
-        process.communicate()
-        raise
-    return output
 
 
 def post_reports(app, count: int) -> None:

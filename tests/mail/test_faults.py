@@ -9,7 +9,7 @@ from corrections.extensions import db
 from corrections.models import CorrectionRequest, OutboxMessage, OutboxStatus, utcnow
 from tests.conftest import SECRET
 from tests.mail.conftest import BOTH_KINDS_OF_SERVER, outbox, queue_messages
-from tests.mail_fixtures import PATIENCE, flask_command
+from tests.mail_fixtures import finish, flask_command
 
 
 @pytest.fixture
@@ -27,17 +27,6 @@ def worker_env(app, smtp_server, tmp_path):
 
 # The worker sends differently to a server with PIPELINING: every fault, both ways.
 pytestmark = BOTH_KINDS_OF_SERVER
-
-
-def finish(process, timeout=PATIENCE) -> str:
-    """Wait for a process we started, and return what it printed."""
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except BaseException:
-        process.kill()
-        process.communicate()
-        raise
-    return output
 
 
 def test_smtp_down_while_100_suggestions_arrive_loses_none_and_sends_none_twice(
