@@ -182,7 +182,7 @@ def site(make_site):
 
 
 def suggestion_body(**overrides) -> dict:
-    """A valid intake request, as DESIGN.md shows it; keyword arguments replace fields."""
+    """A valid intake request, as the README shows it; keyword arguments replace fields."""
     body = {
         "site": "news",
         "url": f"{ORIGIN}/2026/11/city-library-reopens",

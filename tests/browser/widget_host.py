@@ -104,7 +104,7 @@ def host_site():
 
 def article_page(app_url: str, article: str, *, site="news", lang="en", dir_="", head="",
                  before="", after="", script_attrs="") -> str:
-    """An article page of the host site, carrying the widget tag as DESIGN.md gives it."""
+    """An article page of the host site, carrying the widget tag as the README gives it."""
     dir_attr = f' dir="{dir_}"' if dir_ else ""
     return f"""<!doctype html>
 <html lang="{lang}"{dir_attr}>
