@@ -47,7 +47,7 @@ bench: $(VENV)/.installed-test
 
 # Rebuild the served widget (corrections/static/*.min.js) after changing its sources; needs npm.
 widget: $(VENV)/.installed-test
-	$(BIN)/python -m corrections.widget_build --npm-prefix $(VENV)/esbuild
+	$(BIN)/python -m corrections.widget.build --npm-prefix $(VENV)/esbuild
 
 # Translations (pybabel, from Babel, installed with Flask-Babel). The compiled catalogues (.mo) are
 # committed so a checkout and the wheel work without this step; `make translations` rebuilds them.

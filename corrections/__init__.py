@@ -39,23 +39,16 @@ def create_app(test_config=None):
         problem = security.secret_key_problem(app.config["SECRET_KEY"])
         if problem:
             raise RuntimeError(problem)
-    from .read_cache import CachedAnswers
+    from .public.read_cache import CachedAnswers
     app.wsgi_app = CachedAnswers(app.wsgi_app, app)  # innermost: the request log still wraps it
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
-    from . import auth, database, errors, guard, operations  # noqa: F401 (auth: user loader)
+    from . import database, errors, guard, operations
+    from .accounts import login as auth  # noqa: F401 (auth: user loader)
     operations.init_app(app)
     database.configure(app)
-    from .extensions import (
-        babel,
-        csrf,
-        db,
-        limiter,
-        login_manager,
-        mail,
-        migrate,
-    )
+    from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
@@ -73,15 +66,19 @@ def create_app(test_config=None):
     guard.init_app(app)  # before the blueprints: their routes use its converter
 
     from . import dashboard
-    from .mail import admin as outbox_admin
-    from .mail import views as mail_views
-    from .views import api, log, public, read_api, widget
-    from .views import auth as auth_views
+    from .accounts import views as auth_views
+    from .dashboard import outbox as outbox_admin
+    from .intake import api
+    from .intake import views as public
+    from .notifications import views as mail_views
+    from .public import read_api
+    from .public import views as log
+    from .widget import views as widget
     for blueprint in (api.bp, read_api.bp, public.bp, log.bp, widget.bp, auth_views.bp,
                       dashboard.bp, mail_views.bp, outbox_admin.bp):
         app.register_blueprint(blueprint)
     if app.config["DEMO"]:
-        from .views import demo
+        from .demo import views as demo
         app.register_blueprint(demo.bp)
 
     from . import cli

@@ -9,9 +9,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
-from . import accounts, addresses, admin, privacy
+from . import addresses
+from .accounts import editors as admin
+from .accounts import service as accounts
 from .extensions import db
 from .models import Editor, NotifyMode, Role, Site
+from .operations import privacy
 
 site_cli = AppGroup("site", help="Manage the sites whose pages may send suggestions.")
 editor_cli = AppGroup("editor", help="Manage editor accounts.")
@@ -178,7 +181,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo)
 
-    from .mail.cli import mail_cli
+    from .notifications.cli import mail_cli
     app.cli.add_command(mail_cli)
 
     from .operations.cli import export_command, import_command

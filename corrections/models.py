@@ -95,7 +95,7 @@ class Site(db.Model):
     #: withdraw, a corrected article's new title): every process's read-API cache compares it.
     public_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Bumped by every change made through the ORM (corrections.sites): the intake's
+    #: Bumped by every change made through the ORM (corrections.sites.cache): the intake's
     #: per-process copy of a site is good while this is unchanged.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -106,7 +106,7 @@ class Site(db.Model):
 @sa.event.listens_for(sa.orm.Session, "before_flush")
 def _bump_changed_sites(session, _context, _instances) -> None:
     """Every change to a site moves its version, in whichever process makes it: the intake's
-    per-process copies (corrections.sites) are good only while it stands."""
+    per-process copies (corrections.sites.cache) are good only while it stands."""
     for site in session.dirty:
         if isinstance(site, Site) and session.is_modified(site, include_collections=False):
             site.version = Site.version + 1

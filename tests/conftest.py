@@ -15,8 +15,8 @@ from werkzeug.security import generate_password_hash
 
 from corrections import create_app
 from corrections.extensions import db
-from corrections.mail import events
 from corrections.models import CorrectionRequest, Editor, Event, Role, Site, Submission
+from corrections.notifications import events
 from corrections.urls import origin_of
 from tests.helpers import create_scratch_postgresql
 
@@ -358,7 +358,7 @@ def _openapi():
 
     from openapi_core import Config, OpenAPI
 
-    from corrections.openapi import document
+    from corrections.public.openapi import document
     return OpenAPI.from_dict(document("http://corrections.test"), config=Config(
         extra_media_type_deserializers={"application/ld+json": json.loads}))
 

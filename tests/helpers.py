@@ -6,7 +6,6 @@ import uuid
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.mail import events
 from corrections.models import (
     Article,
     CorrectionRequest,
@@ -14,6 +13,7 @@ from corrections.models import (
     OutboxMessage,
     Submission,
 )
+from corrections.notifications import events
 
 
 def row_counts(app) -> dict[str, int]:
@@ -37,7 +37,7 @@ def csrf_token_in(html: bytes | str) -> str:
 def publish(app, request_id: int, note: str, publication_type="correction") -> None:
     """Take a request through accept and publish with the real transition function."""
     from corrections.models import PublicationType
-    from corrections.queue import Action, Details, transition
+    from corrections.workflow.transitions import Action, Details, transition
     with app.app_context():
         request = db.session.get(CorrectionRequest, request_id)
         transition(request, Action.ACCEPT, editor=None, version=request.version)

@@ -12,9 +12,17 @@ import sqlalchemy as sa
 
 from corrections import create_app
 from corrections.extensions import db
-from corrections.mail import events
 from corrections.models import Article, CorrectionRequest, OutboxMessage, Submission
-from tests.conftest import ORIGIN, PASSWORD, act, csrf_token, passage, sign_in, suggestion_body
+from corrections.notifications import events
+from tests.conftest import (
+    ORIGIN,
+    PASSWORD,
+    act,
+    csrf_token,
+    passage,
+    sign_in,
+    suggestion_body,
+)
 from tests.helpers import NOTHING, publish, request_ids, row_counts
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -9,12 +9,19 @@ from werkzeug.security import generate_password_hash
 
 from corrections import create_app
 from corrections.extensions import db
-from corrections.mail import events
-from corrections.mail.models import MailUnsubscribe, UsedActionToken
-from corrections.models import CorrectionRequest, Editor, OutboxMessage, QueueCount, Role, Site
+from corrections.models import (
+    CorrectionRequest,
+    Editor,
+    OutboxMessage,
+    QueueCount,
+    Role,
+    Site,
+)
+from corrections.notifications import events
+from corrections.notifications.models import MailUnsubscribe, UsedActionToken
 from corrections.operations import backup
 from corrections.operations.status import record_mail_worker
-from corrections.queue import Action, Details, transition
+from corrections.workflow.transitions import Action, Details, transition
 from tests.conftest import SECRET, passage, suggestion_body
 from tests.helpers import create_scratch_postgresql, publish
 

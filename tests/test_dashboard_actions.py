@@ -4,10 +4,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from corrections import queue
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, Event, OutboxMessage
-from corrections.queue import Action, Details
+from corrections.workflow import transitions
+from corrections.workflow.transitions import Action, Details
 from tests.conftest import act, csrf_token, events_of, get_request, passage
 from tests.helpers import confirm_addresses
 
@@ -16,7 +16,7 @@ def apply(app, request_id: int, action: Action, editor_id: int | None = None, **
     with app.app_context():
         item = db.session.get(CorrectionRequest, request_id)
         who = db.session.get(Editor, editor_id) if editor_id else None
-        queue.transition(item, action, editor=who, version=item.version, details=Details(**details))
+        transitions.transition(item, action, editor=who, version=item.version, details=Details(**details))
 
 
 def snapshot(app, request_id: int) -> tuple:

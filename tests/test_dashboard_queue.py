@@ -6,10 +6,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from corrections import queue, triage
+from corrections.dashboard import queries
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, QueueCount
-from corrections.queue import Action, Details
+from corrections.workflow import transitions
+from corrections.workflow.transitions import Action, Details
 from tests.conftest import passage
 
 
@@ -29,7 +30,7 @@ def apply(app, request_id: int, action: Action, editor_id: int | None = None, **
     with app.app_context():
         item = db.session.get(CorrectionRequest, request_id)
         who = db.session.get(Editor, editor_id) if editor_id else None
-        queue.transition(item, action, editor=who, version=item.version, details=Details(**details))
+        transitions.transition(item, action, editor=who, version=item.version, details=Details(**details))
 
 
 def test_queue_shows_a_row_with_site_title_passage_change_kind_reports_and_assignee(
@@ -71,7 +72,7 @@ def test_counts_follow_narrower_filters(app, editor_client, report):
 
 
 def test_counts_stop_at_the_cap_when_counting_by_scan(app, editor_client, report, monkeypatch):
-    monkeypatch.setattr(triage, "COUNT_CAP", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
     for n in range(3):
         report(**passage(n))
     assert tab_count(editor_client.get("/dashboard/?kind=typo"), "New") == "2+"
@@ -170,7 +171,7 @@ def follow(client, page, rel: str):
 @pytest.mark.parametrize("state", ["new", "open"])
 def test_keyset_pages_cover_the_queue_once_each_way(app, editor_client, report, editor,
                                                     monkeypatch, sort, state):
-    monkeypatch.setattr(triage, "PAGE_SIZE", 3)
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
     numbers = [report(**passage(n)) for n in range(8)]
     for extra, n in enumerate((2, 3, 3, 5)):  # ties and differences in report counts
         report(**passage(n), ip=f"192.0.2.{100 + extra}")
@@ -193,7 +194,7 @@ def test_keyset_pages_cover_the_queue_once_each_way(app, editor_client, report, 
 
 
 def test_previous_page_leads_back(app, editor_client, report, monkeypatch):
-    monkeypatch.setattr(triage, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
     numbers = [report(**passage(n)) for n in range(5)]
     first = editor_client.get("/dashboard/")
     second_url = re.search(r'rel="next" href="([^"]+)"', first.get_data(as_text=True)).group(1)
@@ -231,7 +232,7 @@ def test_export_lists_the_filtered_queue(app, editor_client, report, make_site):
 
 
 def test_export_runs_past_one_batch(app, editor_client, report, monkeypatch):
-    monkeypatch.setattr(triage, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(queries, "EXPORT_BATCH", 2)
     numbers = [report(**passage(n)) for n in range(5)]
     assert [int(r["id"]) for r in export_rows(editor_client)] == numbers[::-1]
 
@@ -245,8 +246,8 @@ def test_export_neutralises_spreadsheet_formulas(editor_client, report, text):
 
 
 def test_csv_cell_leaves_ordinary_text_alone():
-    assert triage.csv_cell("more than two hundred") == "more than two hundred"
-    assert triage.csv_cell("=1") == "'=1"
+    assert queries.csv_cell("more than two hundred") == "more than two hundred"
+    assert queries.csv_cell("=1") == "'=1"
 
 
 def test_dashboard_pages_are_not_kept_in_caches(editor_client):

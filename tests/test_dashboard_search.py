@@ -2,7 +2,7 @@
 import pytest
 import sqlalchemy as sa
 
-from corrections import triage
+from corrections.dashboard import queries
 from corrections.extensions import db
 from corrections.models import Submission
 from tests.conftest import passage
@@ -59,7 +59,7 @@ def test_search_ignores_case_beyond_ascii(editor_client, report):
 
 @pytest.mark.parametrize("term", ["ab", "c"])
 def test_search_shorter_than_a_trigram_still_finds_by_scanning(editor_client, report, term):
-    assert len(term) < triage.INDEXED_SEARCH_LENGTH
+    assert len(term) < queries.INDEXED_SEARCH_LENGTH
     report(**passage(1, suggestion="nothing here"))
     found = report(**passage(2, suggestion="the word cab"))
     assert search(editor_client, term) == [found]

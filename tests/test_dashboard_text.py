@@ -1,5 +1,5 @@
 """How a request's passage is shown: the word diff and the article link's text fragment."""
-from corrections.triage import safe_link, text_fragment_url, word_diff
+from corrections.dashboard.queries import safe_link, text_fragment_url, word_diff
 
 URL = "https://news.example.org/a"
 

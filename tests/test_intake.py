@@ -5,7 +5,6 @@ import time
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.mail import events
 from corrections.models import (
     CorrectionRequest,
     Event,
@@ -14,6 +13,7 @@ from corrections.models import (
     State,
     Submission,
 )
+from corrections.notifications import events
 from tests.conftest import ORIGIN, suggestion_body
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.mail import events
 from corrections.models import CorrectionRequest, Editor, OutboxMessage, utcnow
+from corrections.notifications import events
 from tests.conftest import ORIGIN, csrf_token, sign_in, suggestion_body
 from tests.helpers import NOTHING, csrf_token_in, row_counts
 

@@ -3,7 +3,7 @@
 from openapi_spec_validator import validate
 
 from corrections.errors import CODES
-from corrections.openapi import ERROR_CODES
+from corrections.public.openapi import ERROR_CODES
 
 
 def test_the_document_is_served_as_valid_openapi_3_1(client):

@@ -5,7 +5,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.mail.models import MailUnsubscribe, ReaderAddress
 from corrections.models import (
     CorrectionRequest,
     EditorSession,
@@ -15,6 +14,7 @@ from corrections.models import (
     Submission,
     utcnow,
 )
+from corrections.notifications.models import MailUnsubscribe, ReaderAddress
 from tests.conftest import passage
 from tests.helpers import confirm_addresses
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from babel.dates import format_date
 from pyld import jsonld
 
-from corrections import public_log
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Event, PublicCorrection, Site
+from corrections.public import record
 from tests.conftest import ORIGIN, act, events_of, get_request, passage
 from tests.helpers import publish
 
@@ -229,7 +229,7 @@ def test_an_article_page_of_another_site_is_404(app, client, make_site, report):
 
 
 def test_the_log_pages_by_article_with_a_keyset_link(app, client, report, monkeypatch):
-    monkeypatch.setattr(public_log, "ARTICLES_PER_PAGE", 2)
+    monkeypatch.setattr(record, "ARTICLES_PER_PAGE", 2)
     ids = [report(url=f"{ORIGIN}/story-{n}", title=f"Story {n}") for n in range(3)]
     for request_id in ids:
         publish(app, request_id, "Fixed.")

@@ -144,7 +144,7 @@ def test_reading_does_not_touch_the_intake_cors_rules(client, site):
 # --- the public record: amended and withdrawn, whole sites, pages, since, JSON-LD, the cache -----
 
 def test_an_amended_correction_shows_its_new_note_and_when_it_was_updated(app, client, report):
-    from corrections.queue import Action
+    from corrections.workflow.transitions import Action
     request_id = report()
     publish(app, request_id, "First wording.")
     apply_action(app, request_id, Action.AMEND, public_note="Second wording.")
@@ -154,7 +154,7 @@ def test_an_amended_correction_shows_its_new_note_and_when_it_was_updated(app, c
 
 
 def test_a_withdrawn_correction_is_listed_as_withdrawn_with_why(app, client, report):
-    from corrections.queue import Action
+    from corrections.workflow.transitions import Action
     request_id = report()
     publish(app, request_id, "Fixed.")
     apply_action(app, request_id, Action.WITHDRAW, public_note="the original was right")
@@ -164,8 +164,8 @@ def test_a_withdrawn_correction_is_listed_as_withdrawn_with_why(app, client, rep
 
 
 def test_without_a_url_the_whole_site_is_listed_in_keyset_pages(app, client, report, monkeypatch):
-    from corrections import public_log
-    monkeypatch.setattr(public_log, "PAGE_SIZE", 2)
+    from corrections.public import record
+    monkeypatch.setattr(record, "PAGE_SIZE", 2)
     ids = [report(url=f"{ORIGIN}/story-{n}") for n in range(3)]
     for request_id in ids:
         publish(app, request_id, f"Fixed {request_id}.")
@@ -177,7 +177,7 @@ def test_without_a_url_the_whole_site_is_listed_in_keyset_pages(app, client, rep
 
 
 def test_since_gives_what_changed_at_or_after_it(app, client, report):
-    from corrections.queue import Action
+    from corrections.workflow.transitions import Action
     old, new = report(**passage(1)), report(**passage(2))
     publish(app, old, "Old.")
     publish(app, new, "New.")
@@ -221,7 +221,7 @@ def test_jsonld_gives_the_schema_org_block(app, client, report):
 
 def test_a_change_made_by_another_process_is_seen_at_once(app_factory, report, app):
     """Two apps on one database stand for two server processes, each with its own cache."""
-    from corrections.queue import Action
+    from corrections.workflow.transitions import Action
     reader = app_factory().test_client()
     request_id = report()
     publish(app, request_id, "First.")
@@ -235,17 +235,17 @@ def test_a_change_made_by_another_process_is_seen_at_once(app_factory, report, a
 
 
 def test_an_unchanged_record_is_served_from_the_cache(app, client, report, monkeypatch):
-    from corrections import public_log
+    from corrections.public import record
     publish(app, report(), "Fixed.")
     first = corrections(client).data
-    monkeypatch.setattr(public_log, "entries", lambda *a, **k: pytest.fail("not cached"))
+    monkeypatch.setattr(record, "entries", lambda *a, **k: pytest.fail("not cached"))
     assert corrections(client).data == first
 
 
 def apply_action(app, request_id, action, **details):
     from corrections.extensions import db
     from corrections.models import CorrectionRequest
-    from corrections.queue import Details, transition
+    from corrections.workflow.transitions import Details, transition
     with app.app_context():
         item = db.session.get(CorrectionRequest, request_id)
         transition(item, action, editor=None, version=item.version, details=Details(**details))

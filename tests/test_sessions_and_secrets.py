@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from corrections import accounts, create_app
+from corrections import create_app
+from corrections.accounts import service as accounts
 from corrections.extensions import db
 from corrections.models import Editor, EditorSession
 from corrections.security import PUBLISHED_SECRET_KEYS, secret_key_problem

@@ -5,8 +5,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from corrections import intake
 from corrections.extensions import db
+from corrections.intake import suggestions
 from corrections.models import BlockEntry, RefusalCount, Submission
 from tests.conftest import ORIGIN, act, csrf_token, passage, suggestion_body
 from tests.helpers import NOTHING, csrf_token_in, row_counts
@@ -35,7 +35,7 @@ def form_post(client, *, seconds_later: float, monkeypatch, **changes):
     page = client.get("/suggest").get_data(as_text=True)
     started = re.search(r'name="started" type="hidden" value="([^"]*)"', page).group(1)
     now = time.time()
-    monkeypatch.setattr(intake.time, "time", lambda: now + seconds_later)
+    monkeypatch.setattr(suggestions.time, "time", lambda: now + seconds_later)
     data = {"csrf_token": csrf_token_in(page), "site": "news", "url": f"{ORIGIN}/a",
             "quote": "teh", "kind": "typo", "started": started} | changes
     return client.post("/suggest", data=data)

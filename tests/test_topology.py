@@ -21,7 +21,7 @@ LIMIT = 5
 
 
 def client_hash(ip: str) -> str:
-    """The keyed hash the app stores for a client address (corrections.intake.client_hash)."""
+    """The keyed hash the app stores for a client address (corrections.intake.suggestions.client_hash)."""
     key = hmac.new(SECRET.encode(), b"client-ip", hashlib.sha256).digest()
     return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
 

@@ -7,10 +7,8 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
-from corrections import accounts, notifications
+from corrections.accounts import service as accounts
 from corrections.extensions import db
-from corrections.mail import events
-from corrections.mail import links, readers
 from corrections.models import (
     BlockEntry,
     BlockKind,
@@ -23,6 +21,8 @@ from corrections.models import (
     Site,
     Submission,
 )
+from corrections.notifications import events, links, readers
+from corrections.notifications import notify as notifications
 from tests.conftest import ORIGIN, csrf_token, sign_in, suggestion_body
 from tests.helpers import csrf_token_in, publish
 

@@ -5,8 +5,15 @@ import shutil
 
 import pytest
 
-from corrections import widget_build
-from corrections.widget_build import CHUNKS, LOADER, MANIFEST, STATIC, built_name, strings
+from corrections.widget import build as widget_build
+from corrections.widget.build import (
+    CHUNKS,
+    LOADER,
+    MANIFEST,
+    STATIC,
+    built_name,
+    strings,
+)
 from tests.conftest import unavailable
 
 WORDS = strings()

@@ -4,8 +4,15 @@ import re
 
 import pytest
 
-from corrections.views.widget import built_script
-from corrections.widget_build import CHUNKS, LOADER_BUILT, STATIC, built_name, strings, version_of
+from corrections.widget.build import (
+    CHUNKS,
+    LOADER_BUILT,
+    STATIC,
+    built_name,
+    strings,
+    version_of,
+)
+from corrections.widget.views import built_script
 
 # The budgets, gzipped as served: the loader is on every article page view; the dialog
 # only when a reader wants it; the box only on articles with published corrections.

@@ -13,12 +13,13 @@ from wtforms import (
     URLField,
 )
 
-from .. import languages, spam
-from ..forms import choices
+from .. import languages
+from ..intake import spam
+from ..intake.forms import choices
 from ..languages import language_names
 from ..models import NotifyMode, Role
-from ..queue import Action
-from ..triage import (
+from ..workflow.transitions import Action
+from .queries import (
     BULK_ACTIONS,
     NOTE_LIMIT,
     PUBLIC_NOTE_LIMIT,

@@ -22,11 +22,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import admin, languages, spam, triage
+from .. import languages
+from ..accounts import editors as admin
 from ..extensions import db
-from ..forms import choices
+from ..intake import spam
+from ..intake.forms import choices
 from ..models import BlockEntry, Editor, Site, utcnow
-from ..queue import (
+from ..text import is_number
+from ..workflow.transitions import (
     Action,
     MissingDetail,
     QueueError,
@@ -34,8 +37,7 @@ from ..queue import (
     allowed_actions,
     public_entry,
 )
-from ..text import is_number
-from . import bp
+from . import bp, queries
 from .forms import (
     ACTION_LABELS,
     EVENT_LABELS,
@@ -73,29 +75,29 @@ def _editor() -> Editor:
 
 @bp.app_context_processor
 def _labels():
-    return {"STATE_LABELS": triage.STATE_LABELS, "KIND_NAMES": triage.KIND_NAMES,
+    return {"STATE_LABELS": queries.STATE_LABELS, "KIND_NAMES": queries.KIND_NAMES,
             "ACTION_LABELS": ACTION_LABELS, "EVENT_LABELS": EVENT_LABELS,
-            "PUBLICATION_LABELS": triage.PUBLICATION_LABELS}
+            "PUBLICATION_LABELS": queries.PUBLICATION_LABELS}
 
 
 # --- the queue ------------------------------------------------------------------------------
 
-TABS = [("open", _l("Open")), *((s.value, triage.STATE_LABELS[s]) for s in triage.STATE_ORDER),
+TABS = [("open", _l("Open")), *((s.value, queries.STATE_LABELS[s]) for s in queries.STATE_ORDER),
         ("all", _l("All"))]
 
-def _render_queue(filters: triage.Filters, *, bulk_form=None, error=None, status=200):
-    page = triage.queue_page(filters, _editor(), after=request.args.get("after", ""),
+def _render_queue(filters: queries.Filters, *, bulk_form=None, error=None, status=200):
+    page = queries.queue_page(filters, _editor(), after=request.args.get("after", ""),
                              before=request.args.get("before", ""))
     return render_template(
         "dashboard/queue.html", filters=filters, page=page,
-        counts=triage.state_counts(filters, _editor()), sites=triage.sites(),
-        editors=triage.active_editors(), bulk_form=bulk_form or BulkForm(), error=error,
-        sort_labels=triage.SORT_LABELS, tabs=TABS,
-        diffs={item.id: triage.word_diff(item.quote_exact, item.proposed) if item.proposed else None
+        counts=queries.state_counts(filters, _editor()), sites=queries.sites(),
+        editors=queries.active_editors(), bulk_form=bulk_form or BulkForm(), error=error,
+        sort_labels=queries.SORT_LABELS, tabs=TABS,
+        diffs={item.id: queries.word_diff(item.quote_exact, item.proposed) if item.proposed else None
                for item in page.items}), status
 
 
-def _bad_filter(problem: triage.BadFilter):
+def _bad_filter(problem: queries.BadFilter):
     return render_template("dashboard/message.html", title=_("This queue address is not valid"),
                            message=problem.message, back=url_for(".index")), problem.status
 
@@ -103,16 +105,16 @@ def _bad_filter(problem: triage.BadFilter):
 @bp.get("/")
 def index():
     try:
-        return _render_queue(triage.parse_filters(request.args))
-    except triage.BadFilter as problem:
+        return _render_queue(queries.parse_filters(request.args))
+    except queries.BadFilter as problem:
         return _bad_filter(problem)
 
 
 @bp.post("/bulk")
 def bulk():
     try:
-        filters = triage.parse_filters(request.args)
-    except triage.BadFilter as problem:
+        filters = queries.parse_filters(request.args)
+    except queries.BadFilter as problem:
         return _bad_filter(problem)
     form = BulkForm()
     form.validate_on_submit()  # CSRF is checked before any view runs; this only binds the data
@@ -120,9 +122,9 @@ def bulk():
         action = Action(form.action.data) if form.action.data else None
         if action is None:
             raise MissingDetail(_("Choose what to do with the selected requests."))
-        selection = triage.parse_selection(request.form.getlist("select"))
-        events = triage.act_on_many(selection, action, editor=_editor(),
-                                    given=triage.ActionInput(note=form.note.data or ""))
+        selection = queries.parse_selection(request.form.getlist("select"))
+        events = queries.act_on_many(selection, action, editor=_editor(),
+                                    given=queries.ActionInput(note=form.note.data or ""))
     except QueueError as problem:
         return _render_queue(filters, bulk_form=form, error=problem.message, status=problem.status)
     flash(ngettext("%(action)s: done for "
@@ -134,10 +136,10 @@ def bulk():
 @bp.get("/export.csv")
 def export():
     try:
-        filters = triage.parse_filters(request.args)
-    except triage.BadFilter as problem:
+        filters = queries.parse_filters(request.args)
+    except queries.BadFilter as problem:
         return _bad_filter(problem)
-    lines = triage.export_csv(filters, _editor())
+    lines = queries.export_csv(filters, _editor())
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="corrections-queue.csv"',
         "Cache-Control": "no-store"})
@@ -153,7 +155,7 @@ ACTION_ORDER = (Action.ACCEPT, Action.PUBLISH, Action.AMEND, Action.CLAIM, Actio
 def _render_request(item, *, status=200, error=None, failed_action=None, failed_form=None,
                     seen=None, title_form=None, title_error=None):
     """The request's page; after a refused action, the editor's typing is kept in its form."""
-    editors = triage.active_editors()
+    editors = queries.active_editors()
     forms = {}
     entry = public_entry(item)
     allowed = allowed_actions(item)
@@ -180,15 +182,15 @@ def _render_request(item, *, status=200, error=None, failed_action=None, failed_
         "dashboard/request.html", item=item, forms=forms, error=error, seen=seen, entry=entry,
         title_form=title_form, title_error=title_error,
         senders=spam.senders_of(item.id) if Action.SPAM in forms else None,
-        diff=triage.word_diff(item.quote_exact, item.proposed) if item.proposed else None,
-        article_link=triage.safe_link(triage.text_fragment_url(
+        diff=queries.word_diff(item.quote_exact, item.proposed) if item.proposed else None,
+        article_link=queries.safe_link(queries.text_fragment_url(
             item.article.url, item.quote_exact, item.quote_prefix, item.quote_suffix)),
-        same_client=triage.open_requests_from_same_clients(item)), status
+        same_client=queries.open_requests_from_same_clients(item)), status
 
 
 @bp.get("/requests/<int:request_id>")
 def request_detail(request_id: int):
-    item = triage.get_request(request_id) or abort(404)
+    item = queries.get_request(request_id) or abort(404)
     return _render_request(item)
 
 
@@ -198,7 +200,7 @@ def act(request_id: int, action_name: str):
         action = Action(action_name)
     except ValueError:
         abort(404)
-    item = triage.get_request(request_id) or abort(404)
+    item = queries.get_request(request_id) or abort(404)
     form = ActionForm(prefix=action.value)
     form.validate_on_submit()  # binds the data; CSRF was checked before the view
     version = form.version.data or ""
@@ -207,16 +209,16 @@ def act(request_id: int, action_name: str):
         return _render_request(item, status=400, error=_("The form was incomplete. Reload the "
                                                          "page and try again."))
     try:
-        events = triage.act(item, action, editor=_editor(), version=int(version),
+        events = queries.act(item, action, editor=_editor(), version=int(version),
                             given=form.as_input())
     except StaleVersion as problem:
-        item = triage.get_request(request_id)
+        item = queries.get_request(request_id)
         # What the editor typed is kept, now at the new version: they decide again.
         return _render_request(item, status=problem.status, error=problem.message,
                                seen=seen if seen is not None else 0, failed_action=action,
                                failed_form=form)
     except QueueError as problem:
-        item = triage.get_request(request_id)
+        item = queries.get_request(request_id)
         return _render_request(item, status=problem.status, error=problem.message,
                                failed_action=action, failed_form=form)
     others = len(events) - 1
@@ -231,14 +233,14 @@ def act(request_id: int, action_name: str):
 
 @bp.post("/requests/<int:request_id>/title")
 def retitle(request_id: int):
-    item = triage.get_request(request_id) or abort(404)
+    item = queries.get_request(request_id) or abort(404)
     form = TitleForm()
     form.validate_on_submit()  # binds the data; CSRF was checked before the view
     try:
-        event = triage.retitle(item, form.title.data or "", shown=form.shown.data or "",
+        event = queries.retitle(item, form.title.data or "", shown=form.shown.data or "",
                                editor=_editor())
     except QueueError as problem:
-        item = triage.get_request(request_id)
+        item = queries.get_request(request_id)
         return _render_request(item, status=problem.status, title_form=form,
                                title_error=problem.message)
     flash(_("Saved the title.") if event else _("The title is unchanged."), "success")
@@ -324,7 +326,7 @@ def _save_site(site: Site | None):
 @bp.get("/sites")
 @admin_required
 def sites():
-    return render_template("dashboard/sites.html", sites=triage.sites())
+    return render_template("dashboard/sites.html", sites=queries.sites())
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])

@@ -30,7 +30,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
-from . import events
+from ..notifications import events
 
 #: Errors about one message; the connection stays usable for the next one.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)

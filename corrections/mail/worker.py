@@ -8,8 +8,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import database_problem
 from ..extensions import db
+from ..notifications import digests, events
 from ..operations import status
-from . import delivery, digests, events
+from . import delivery
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 
-from .. import accounts
+from ..accounts import service as accounts
 from ..extensions import db
 
 FORMAT, VERSION = "corrections-export", 1

@@ -25,7 +25,8 @@ import flask_migrate
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from corrections import create_app, triage
+from corrections import create_app
+from corrections.dashboard import queries
 from corrections.extensions import db
 from corrections.models import Editor, Role, Site
 from tests.helpers import create_scratch_postgresql
@@ -166,7 +167,7 @@ def deep_cursor(app, case: Case) -> str:
     """The cursor 90% of the way down, but with a full page still after it."""
     with app.app_context():
         total = db.session.scalar(sa.text(f"SELECT count(*) FROM ({case.deep_sql}) AS rows"))
-        offset = max(0, min(int(total * 0.9), total - triage.PAGE_SIZE - 1))
+        offset = max(0, min(int(total * 0.9), total - queries.PAGE_SIZE - 1))
         row = db.session.execute(sa.text(f"{case.deep_sql} LIMIT 1 OFFSET {offset}")).one()
     return ".".join(str(v) for v in row)
 

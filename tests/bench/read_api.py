@@ -74,7 +74,7 @@ def publish_corrections(app: Corrections, count: int) -> bytes:
     """`count` published corrections of ARTICLE, the first amended; the API's answer for it."""
     from corrections.extensions import db
     from corrections.models import CorrectionRequest, PublicationType
-    from corrections.queue import Action, Details, transition
+    from corrections.workflow.transitions import Action, Details, transition
     with app.app() as flask_app:
         client = flask_app.test_client()
         for n in range(count):

@@ -71,7 +71,7 @@ def _app(folder: str):
 
 def served_sizes(app) -> dict[str, int]:
     """Bytes of each script as served with gzip, through the app itself."""
-    from corrections.widget_build import CHUNKS, strings
+    from corrections.widget.build import CHUNKS, strings
     client = app.test_client()
     paths = {"loader": "/widget.js"}
     for chunk in CHUNKS:

@@ -1,5 +1,9 @@
 """The spam guards' page in real Chromium: an admin blocks a phrase and sees what it refused."""
-from tests.browser.test_dashboard_in_browser import PHONE, csp_violations, no_sideways_scrolling
+from tests.browser.test_dashboard_in_browser import (
+    PHONE,
+    csp_violations,
+    no_sideways_scrolling,
+)
 from tests.conftest import ORIGIN, PASSWORD, suggestion_body
 
 

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Role, Site, State
-from tests.browser.conftest import LiveServer
 from tests.browser.axe import axe_violations
+from tests.browser.conftest import LiveServer
 from tests.browser.widget_host import article_page, drag_select, widget_dialog
 from tests.conftest import PASSWORD
 from tests.helpers import publish

@@ -4,7 +4,12 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.widget_host import article_page, drag_select, select_by_script, widget_dialog
+from tests.browser.widget_host import (
+    article_page,
+    drag_select,
+    select_by_script,
+    widget_dialog,
+)
 
 ARTICLE = """<h1>City library reopens</h1>
 <p>After twelve months behind scaffolding, the central library reopened on Monday, and more then

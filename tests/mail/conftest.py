@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.mail import events
 from corrections.models import OutboxMessage
+from corrections.notifications import events
 from tests.mail_fixtures import SMTPServer
 
 

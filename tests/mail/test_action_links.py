@@ -6,11 +6,11 @@ import itsdangerous
 import pytest
 import sqlalchemy as sa
 
-from corrections import queue
 from corrections.extensions import db
-from corrections.mail import links
-from corrections.mail.models import UsedActionToken
 from corrections.models import CorrectionRequest, Editor, Event, OutboxMessage, State
+from corrections.notifications import links
+from corrections.notifications.models import UsedActionToken
+from corrections.workflow import transitions
 from tests.helpers import csrf_token_in
 
 EDITOR = "editor@news.example.org"
@@ -138,7 +138,7 @@ def test_an_expired_token_is_refused(app, client, editor_id, suggest, monkeypatc
     with app.app_context(), monkeypatch.context() as patch:
         patch.setattr(itsdangerous.timed.time, "time", lambda: eight_days_ago)
         request = db.session.get(CorrectionRequest, request_ids(app)[0])
-        token = links.make_action_token(request, queue.Action.ACCEPT, db.session.get(Editor, editor_id))
+        token = links.make_action_token(request, transitions.Action.ACCEPT, db.session.get(Editor, editor_id))
     before = snapshot(app)
     response = post_with_a_valid_session_token(client, f"/mail/act/{request.id}/accept/{token}")
     assert response.status_code == 410 and "expired" in response.text
@@ -190,7 +190,7 @@ def test_a_link_stops_working_once_the_request_has_changed(app, client, editor_i
     path = links_in_outbox(app)["accept"]
     with app.app_context():
         request = db.session.get(CorrectionRequest, request_ids(app)[0])
-        queue.transition(request, queue.Action.CLAIM, editor=None, version=request.version)
+        transitions.transition(request, transitions.Action.CLAIM, editor=None, version=request.version)
     before = snapshot(app)
     response = post_with_a_valid_session_token(client, path)
     assert response.status_code == 409 and "changed since the email was sent" in response.text

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import OutboxMessage, OutboxStatus, utcnow
-from tests.mail.conftest import BOTH_KINDS_OF_SERVER, MAIL_CONFIG, outbox, part, queue_messages
+from tests.mail.conftest import (
+    BOTH_KINDS_OF_SERVER,
+    MAIL_CONFIG,
+    outbox,
+    part,
+    queue_messages,
+)
 from tests.mail_fixtures import (
     PASSWORD,
     TLS_CERTIFICATE,

@@ -4,10 +4,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from corrections import admin
+from corrections.accounts import editors as admin
 from corrections.extensions import db
-from corrections.mail import delivery, digests
+from corrections.mail import delivery
 from corrections.models import NotifyMode, Site, utcnow
+from corrections.notifications import digests
 from tests.mail.conftest import outbox, part, worker_writes_due_emails
 
 EDITOR = "editor@news.example.org"

@@ -2,10 +2,10 @@
 import pytest
 import sqlalchemy as sa
 
-from corrections import queue
 from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import CorrectionRequest, NotifyMode
+from corrections.workflow import transitions
 from tests.mail.conftest import outbox, part
 
 EDITOR = "editor@news.example.org"
@@ -164,7 +164,7 @@ def accept_before_the_worker_writes(app, client, two_addresses):
     assert response.status_code == 201
     with app.app_context():
         request = db.session.scalars(sa.select(CorrectionRequest)).one()
-        queue.transition(request, queue.Action.ACCEPT, editor=None, version=request.version)
+        transitions.transition(request, transitions.Action.ACCEPT, editor=None, version=request.version)
 
 
 def test_an_email_for_a_request_accepted_meanwhile_shows_it_as_it_stands_without_actions(

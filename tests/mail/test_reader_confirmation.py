@@ -6,12 +6,13 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import URLSafeSerializer
 
-from corrections import queue
 from corrections.extensions import db
-from corrections.mail import delivery, readers
-from corrections.mail.links import UNSUBSCRIBE_SALT
-from corrections.mail.models import MailUnsubscribe, ReaderAddress
+from corrections.mail import delivery
 from corrections.models import CorrectionRequest, PublicationType, utcnow
+from corrections.notifications import readers
+from corrections.notifications.links import UNSUBSCRIBE_SALT
+from corrections.notifications.models import MailUnsubscribe, ReaderAddress
+from corrections.workflow import transitions
 from tests.conftest import ORIGIN, suggestion_body
 from tests.helpers import confirm_addresses, csrf_token_in
 from tests.mail.conftest import outbox, part
@@ -29,12 +30,12 @@ def decide(app, *actions, newest=True):
         request = db.session.scalars(sa.select(CorrectionRequest).order_by(
             CorrectionRequest.id.desc() if newest else CorrectionRequest.id)).first()
         for action in actions:
-            queue.transition(request, action, editor=None, version=request.version,
-                             details=queue.Details(note="Checked.", public_note="Fixed.",
+            transitions.transition(request, action, editor=None, version=request.version,
+                             details=transitions.Details(note="Checked.", public_note="Fixed.",
                                                    publication_type=PublicationType.CORRECTION))
 
 
-PUBLISH = (queue.Action.ACCEPT, queue.Action.PUBLISH)
+PUBLISH = (transitions.Action.ACCEPT, transitions.Action.PUBLISH)
 
 
 def confirmation_path(app, recipient=READER) -> str:
@@ -112,7 +113,7 @@ def test_a_confirmation_is_for_one_site(app, make_site, suggest, client):
 
 def test_confirming_after_the_decision_brings_the_outcome_then(app, site, suggest):
     suggest(notify=True)
-    decide(app, queue.Action.REJECT)
+    decide(app, transitions.Action.REJECT)
     assert kinds(app) == ["reader_confirm"]
     confirm_addresses(app)
     assert kinds(app) == ["reader_confirm", "reader_rejected"]
@@ -223,7 +224,7 @@ def unsubscribe_header(app) -> str:
 def test_unsubscribe_links_carry_an_opaque_token(app, site, suggest):
     suggest(notify=True)
     confirm_addresses(app)
-    decide(app, queue.Action.REJECT)
+    decide(app, transitions.Action.REJECT)
     token = re.search(r"/mail/unsubscribe/([^/>]+)/one-click", unsubscribe_header(app)).group(1)
     with app.app_context():
         assert db.session.scalars(sa.select(ReaderAddress.token)).one() == token

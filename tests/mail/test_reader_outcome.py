@@ -5,11 +5,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from corrections import queue
 from corrections.extensions import db
 from corrections.mail import delivery
-from corrections.mail.models import MailUnsubscribe
 from corrections.models import CorrectionRequest, PublicationType
+from corrections.notifications.models import MailUnsubscribe
+from corrections.workflow import transitions
 from tests.helpers import confirm_addresses, csrf_token_in
 from tests.mail.conftest import outbox, part
 
@@ -23,12 +23,12 @@ def act(app, *steps, first=False):
         request = db.session.scalars(sa.select(CorrectionRequest).order_by(
             CorrectionRequest.id if first else CorrectionRequest.id.desc())).first()
         for action in steps:
-            details = queue.Details(note="Checked against the recording.",
+            details = transitions.Details(note="Checked against the recording.",
                                     publication_type=PublicationType.CORRECTION, public_note=NOTE)
-            queue.transition(request, action, editor=None, version=request.version, details=details)
+            transitions.transition(request, action, editor=None, version=request.version, details=details)
 
 
-PUBLISH = (queue.Action.ACCEPT, queue.Action.PUBLISH)
+PUBLISH = (transitions.Action.ACCEPT, transitions.Action.PUBLISH)
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_publication_tells_the_consenting_reader_with_the_public_note(app, site,
 
 def test_rejection_tells_the_reader_politely(app, site, suggest, smtp_server):
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     [email] = reader_mail(app, smtp_server)
     assert "decided not to change the article" in part(email, "plain")
     assert "Checked against the recording" not in part(email, "plain")  # internal reasons stay inside
@@ -75,7 +75,7 @@ def test_rejection_tells_the_reader_politely(app, site, suggest, smtp_server):
 
 def test_outcome_emails_carry_an_unsubscribe_link_and_header(app, site, suggest, smtp_server):
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     [email] = reader_mail(app, smtp_server)
     header = email["List-Unsubscribe"]
     assert re.fullmatch(r"<http://corrections\.test/mail/unsubscribe/[\w.-]+/one-click>", header)
@@ -92,7 +92,7 @@ def test_readers_who_did_not_consent_hear_nothing(app, site, suggest, smtp_serve
 
 def test_accepting_alone_does_not_mail_the_reader(app, site, suggest, smtp_server):
     suggest()
-    act(app, queue.Action.ACCEPT)
+    act(app, transitions.Action.ACCEPT)
     assert reader_mail(app, smtp_server) == []
 
 
@@ -115,7 +115,7 @@ def test_every_consenting_reader_of_a_grouped_request_is_told(app, site, suggest
 def test_publishing_again_after_reopening_does_not_mail_the_reader_twice(app, site, suggest,
                                                                          smtp_server):
     suggest()
-    act(app, *PUBLISH, queue.Action.REOPEN, *PUBLISH)
+    act(app, *PUBLISH, transitions.Action.REOPEN, *PUBLISH)
     assert len(reader_mail(app, smtp_server)) == 1
 
 
@@ -142,7 +142,7 @@ def unsubscribed(app) -> list[str]:
 
 def test_the_unsubscribe_link_asks_first_then_unsubscribes(app, client, site, suggest):
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     path = unsubscribe_path(app)
     page = client.get(path)
     assert page.status_code == 200 and READER in page.text
@@ -154,7 +154,7 @@ def test_the_unsubscribe_link_asks_first_then_unsubscribes(app, client, site, su
 
 def test_one_click_unsubscribe_works_without_the_page(app, client, site, suggest):
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     response = client.post(f"{unsubscribe_path(app)}/one-click",
                            data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
@@ -163,7 +163,7 @@ def test_one_click_unsubscribe_works_without_the_page(app, client, site, suggest
 
 def test_opening_the_one_click_address_in_a_browser_asks_first(app, client, site, suggest):
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     path = unsubscribe_path(app)
     response = client.get(f"{path}/one-click")
     assert response.status_code == 303 and response.location.endswith(path)
@@ -172,7 +172,7 @@ def test_opening_the_one_click_address_in_a_browser_asks_first(app, client, site
 
 def test_a_tampered_unsubscribe_link_is_refused(app, client, site, suggest):
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     tampered = unsubscribe_path(app)[:-3] + "xyz"
     assert client.get(tampered).status_code == 400
     assert client.post(f"{tampered}/one-click").status_code == 400
@@ -181,7 +181,7 @@ def test_a_tampered_unsubscribe_link_is_refused(app, client, site, suggest):
 
 def test_an_unsubscribed_reader_hears_nothing_more(app, client, site, suggest, smtp_server):
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     client.post(f"{unsubscribe_path(app)}/one-click")
     suggest(quote={"exact": "another passage", "prefix": "", "suffix": ""}, position=None)
     act(app, *PUBLISH)
@@ -200,8 +200,8 @@ def mark_newest_a_duplicate_of_the_first(app):
     with app.app_context():
         first, newest = (db.session.scalars(sa.select(CorrectionRequest).order_by(order)).first()
                          for order in (CorrectionRequest.id, CorrectionRequest.id.desc()))
-        queue.transition(newest, queue.Action.DUPLICATE, editor=None, version=newest.version,
-                         details=queue.Details(duplicate_of_id=first.id))
+        transitions.transition(newest, transitions.Action.DUPLICATE, editor=None, version=newest.version,
+                         details=transitions.Details(duplicate_of_id=first.id))
 
 
 def test_readers_of_a_duplicate_hear_the_outcome_of_the_original(app, site, suggest, smtp_server):
@@ -237,7 +237,7 @@ def test_a_reader_of_both_the_original_and_its_duplicate_is_told_once(app, site,
 def test_the_unsubscribe_pages_speak_the_sites_language(app, client, make_site, suggest):
     make_site(language="uk")
     suggest()
-    act(app, queue.Action.REJECT)
+    act(app, transitions.Action.REJECT)
     path = unsubscribe_path(app)
     page = client.get(path)
     assert '<html lang="uk" dir="ltr">' in page.text and "Більше не надсилати листів" in page.text

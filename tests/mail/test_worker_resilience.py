@@ -5,7 +5,8 @@ import threading
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.mail import digests, worker
+from corrections.mail import worker
+from corrections.notifications import digests
 from corrections.operations.models import ProcessStatus
 from tests.mail.conftest import queue_messages
 from tests.mail_fixtures import PATIENCE
