@@ -45,7 +45,6 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
     from . import database, errors, guard, operations
-    from .accounts import login as auth  # noqa: F401 (auth: user loader)
     operations.init_app(app)
     database.configure(app)
     from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -66,16 +65,20 @@ def create_app(test_config=None):
     guard.init_app(app)  # before the blueprints: their routes use its converter
 
     from . import dashboard
-    from .accounts import views as auth_views
-    from .dashboard import outbox as outbox_admin
-    from .intake import api
-    from .intake import views as public
-    from .notifications import views as mail_views
+    from .accounts import login
+    from .accounts import views as accounts
+    from .intake import api as intake_api
+    from .intake import views as intake_form
+    from .notifications import listeners
+    from .notifications import views as email_links
+    from .operations import views as health
     from .public import read_api
-    from .public import views as log
+    from .public import views as public_record
     from .widget import views as widget
-    for blueprint in (api.bp, read_api.bp, public.bp, log.bp, widget.bp, auth_views.bp,
-                      dashboard.bp, mail_views.bp, outbox_admin.bp):
+    login.init_app(app)
+    listeners.init_app(app)
+    for blueprint in (intake_api.bp, read_api.bp, intake_form.bp, public_record.bp, widget.bp,
+                      accounts.bp, dashboard.bp, email_links.bp, health.bp):
         app.register_blueprint(blueprint)
     if app.config["DEMO"]:
         from .demo import views as demo

@@ -5,11 +5,8 @@ import functools
 import hashlib
 import hmac
 import ipaddress
-import math
-import time
 
 from flask import current_app, has_request_context, request
-from limits import parse_many
 
 
 def client_key(address: str | None = None) -> str:
@@ -42,20 +39,3 @@ def client_hash(address: str) -> str:
 def _hash_key(secret_key: str) -> bytes:
     """The client hash's key, derived from SECRET_KEY once, not per request."""
     return hmac.new(secret_key.encode(), b"client-ip", hashlib.sha256).digest()
-
-
-def over_limit(limit: str, scope: str, key: str) -> int | None:
-    """Count one hit of `key` against `limit` (a Flask-Limiter string such as "5 per hour"),
-    in the app's rate-limit storage (Redis when several processes serve the app).
-
-    Returns None while within the limit, else the seconds until it allows again.
-    """
-    from .extensions import limiter
-    if not limiter.enabled or not limit:
-        return None
-    strategy = limiter.limiter
-    for item in parse_many(limit):
-        if not strategy.hit(item, scope, key):  # one atomic increment in Redis
-            reset = strategy.get_window_stats(item, scope, key).reset_time
-            return max(1, math.ceil(reset - time.time()))
-    return None

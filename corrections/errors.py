@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .database import is_unavailable
 from .extensions import db
-from .intake.suggestions import IntakeError
+from .intake.rules import IntakeError
 
 #: Seconds a client is asked to wait when the database cannot be used (Retry-After).
 RETRY_AFTER_SECONDS = 10

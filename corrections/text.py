@@ -81,3 +81,11 @@ def is_number(value) -> bool:
     which int() refuses.)"""
     return (isinstance(value, str) and _NUMBER.fullmatch(value) is not None
             and int(value) <= MAX_INT)
+
+
+_LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+
+
+def count_links(text: str) -> int:
+    """How many web links the text holds (a spam guard caps them in comments)."""
+    return len(_LINK.findall(text))

@@ -2,7 +2,7 @@
 import hashlib
 import re
 from fnmatch import fnmatchcase
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -92,3 +92,33 @@ def public_url_for(endpoint: str, **values) -> str:
                                                     url_scheme=base.scheme)
         current_app.extensions["corrections.public_url_adapter"] = held
     return held[1].build(endpoint, values, force_external=True)
+
+
+def _fragment_part(text: str) -> str:
+    # Text fragments reserve "-", "," and "&"; everything else is percent-encoded as usual.
+    return quote(text, safe="").replace("-", "%2D")
+
+
+def text_fragment_url(url: str, exact: str, prefix: str = "", suffix: str = "") -> str:
+    """The article URL with #:~:text= pointing at the passage (ignored by browsers without support)."""
+    exact = " ".join(exact.split())
+    if not exact or not url.lower().startswith(("http://", "https://")):
+        return url
+    words = exact.split(" ")
+    if len(exact) > 300 and len(words) > 8:
+        directive = f"{_fragment_part(' '.join(words[:4]))},{_fragment_part(' '.join(words[-4:]))}"
+    else:
+        directive = _fragment_part(exact)
+    # Context is matched on whole words: drop a word the 64-character context may have cut.
+    before = prefix.split()[1:] if len(prefix) >= 64 else prefix.split()
+    after = suffix.split()[:-1] if len(suffix) >= 64 else suffix.split()
+    if before:
+        directive = f"{_fragment_part(' '.join(before[-3:]))}-,{directive}"
+    if after:
+        directive = f"{directive},-{_fragment_part(' '.join(after[:3]))}"
+    return f"{url.split('#', 1)[0]}#:~:text={directive}"
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it is http(s), else None: a stored address is never a javascript: link."""
+    return url if url.lower().startswith(("http://", "https://")) else None

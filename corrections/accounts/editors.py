@@ -1,103 +1,29 @@
-"""Admin operations: the sites that may send suggestions, and editor accounts."""
+"""Editor accounts as admins manage them: creating, inviting, roles, deactivation, and each
+editor's own preferences."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from .. import languages
 from ..extensions import db
-from ..models import Editor, NotifyMode, Role, Site
-from ..notifications import digests
-from ..urls import URLError, normalise_origin, normalise_url
+from ..models import Editor, Role
+from ..problem import Problem
 from . import service as accounts
 
-_SITE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+class AdminError(Problem):
+    """A change an admin asked for that cannot be made."""
 
 
-class AdminError(Exception):
-    """A change an admin asked for that cannot be made; `fields` says which inputs are wrong."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None, status: int = 422):
-        super().__init__(message)
-        self.message, self.fields, self.status = message, fields or {}, status
+def by_id(editor_id: int) -> Editor | None:
+    return db.session.get(Editor, editor_id)
 
 
-@dataclass(frozen=True)
-class SiteInput:
-    key: str
-    name: str
-    origins: str  # one per line
-    notify_emails: str  # one per line
-    language: str
-    notify_mode: str
-    #: The page explaining the site's corrections policy ("" for none), named in its markup.
-    corrections_policy_url: str = ""
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in re.split(r"[\r\n,]+", text) if line.strip()]
-
-
-def save_site(site: Site | None, given: SiteInput) -> Site:
-    """Create a site (site None) or change one; every problem is reported at once."""
-    problems: dict[str, str] = {}
-    key = given.key.strip()
-    if site is None:
-        if not _SITE_KEY.fullmatch(key):
-            problems["key"] = _("Use 1 to 64 letters, digits, “-” or “_”.")
-        elif db.session.scalar(sa.select(Site.id).where(Site.key == key)) is not None:
-            problems["key"] = _("Another site already has this key.")
-    name = " ".join(given.name.split())
-    if not name or len(name) > 200:
-        problems["name"] = _("Give a name of 1 to 200 characters.")
-    origins = []
-    for line in _lines(given.origins):
-        try:
-            origins.append(normalise_origin(line))
-        except URLError as error:
-            problems["origins"] = f"{line[:100]}: {error}"
-            break
-    if not origins and "origins" not in problems:
-        problems["origins"] = _("Give at least one origin, like https://news.example.org.")
-    emails = []
-    for line in _lines(given.notify_emails):
-        address = accounts.normalise_email(line)
-        if address is None:
-            problems["notify_emails"] = f"{line[:100]} is not a valid email address."
-            break
-        emails.append(address)
-    if given.language not in current_app.config["LANGUAGES"]:
-        problems["language"] = _("Choose one of the offered languages.")
-    if given.notify_mode not in {m.value for m in NotifyMode}:
-        problems["notify_mode"] = _("Choose when editors are told.")
-    policy_url = given.corrections_policy_url.strip()
-    if policy_url:
-        try:
-            normalise_url(policy_url)  # checked as an http(s) address; kept as given (#anchor too)
-        except URLError as error:
-            problems["corrections_policy_url"] = str(error)
-    if problems:
-        raise AdminError(_("Some answers need attention."), problems)
-    if site is None:
-        site = Site(key=key)
-        db.session.add(site)
-    site.name = name
-    site.origins = list(dict.fromkeys(origins))
-    site.notify_emails = list(dict.fromkeys(emails))
-    site.language = given.language
-    if site.corrections_policy_url != policy_url:
-        site.corrections_policy_url = policy_url
-        site.public_version = (site.public_version or 0) + 1  # the record's markup names it
-    previous_mode, site.notify_mode = site.notify_mode, NotifyMode(given.notify_mode)
-    if previous_mode in digests.PERIODS and site.notify_mode is NotifyMode.IMMEDIATE:
-        digests.write_last_digest(site, previous_mode)  # in this transaction, with the change
-    db.session.commit()
-    return site
+def active_editors() -> list[Editor]:
+    return list(db.session.scalars(sa.select(Editor).where(Editor.active.is_(True))
+                                   .order_by(Editor.email)))
 
 
 def editors() -> list[Editor]:

@@ -17,6 +17,7 @@ from .. import addresses
 from ..extensions import db
 from ..models import Editor, EditorSession, utcnow
 from ..notifications import outbox
+from ..problem import Problem
 from ..urls import public_url_for
 
 MIN_PASSWORD_LENGTH = 12
@@ -26,7 +27,7 @@ MAX_PASSWORD_LENGTH = 1000
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 
-class PasswordLinkError(Exception):
+class PasswordLinkError(Problem):
     """A password link that is forged, expired or already used."""
 
 

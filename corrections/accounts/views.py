@@ -7,14 +7,12 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    has_request_context,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -24,7 +22,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from ..clients import client_key
-from ..extensions import limiter, login_manager
+from ..extensions import limiter
 from . import service as accounts
 
 bp = Blueprint("auth", __name__)
@@ -50,23 +48,6 @@ class NewPasswordForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("The same password again"), validators=[InputRequired()],
                             render_kw={"autocomplete": "new-password"})
-
-
-class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure whenever the request came over HTTPS."""
-
-    def get_cookie_secure(self, app) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]
-                    or (has_request_context() and request.is_secure))
-
-
-@bp.record_once
-def _configure(state):
-    state.app.session_interface = HttpsAwareSessionInterface()
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Sign in to see the dashboard.")
-    login_manager.localize_callback = str  # the lazy message, in the request's language
-    login_manager.login_message_category = "info"
 
 
 # --- sessions ---------------------------------------------------------------------------

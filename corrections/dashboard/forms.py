@@ -1,4 +1,4 @@
-"""Dashboard forms. They carry CSRF and what was typed; the rules live in triage and admin."""
+"""Dashboard forms. They carry CSRF and what was typed; the rules live in the services."""
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,28 +16,16 @@ from wtforms import (
 from .. import languages
 from ..intake import spam
 from ..intake.forms import choices
+from ..labels import ACTION_LABELS, PUBLICATION_LABELS, ROLE_LABELS
 from ..languages import language_names
-from ..models import NotifyMode, Role
-from ..workflow.transitions import Action
-from .queries import (
+from ..models import NotifyMode
+from ..workflow.actions import (
     BULK_ACTIONS,
     NOTE_LIMIT,
     PUBLIC_NOTE_LIMIT,
-    PUBLICATION_LABELS,
     TITLE_LIMIT,
     ActionInput,
 )
-
-ACTION_LABELS = {
-    Action.CLAIM: _l("Claim"), Action.ASSIGN: _l("Assign"), Action.ACCEPT: _l("Accept"),
-    Action.REJECT: _l("Reject"), Action.SPAM: _l("Mark as spam"), Action.DUPLICATE: _l("Mark as duplicate"),
-    Action.PUBLISH: _l("Publish"), Action.AMEND: _l("Amend the public note"),
-    Action.WITHDRAW: _l("Withdraw the correction"), Action.REOPEN: _l("Reopen"),
-}
-#: What the audit trail calls each kind of event.
-EVENT_LABELS = {"created": _l("Reported"), "reported_again": _l("Reported again"),
-                "retitle": _l("Changed the title"),
-                **{action.value: label for action, label in ACTION_LABELS.items()}}
 
 
 class ActionForm(FlaskForm):
@@ -108,7 +96,7 @@ class SiteForm(FlaskForm):
         self.language.choices = choices(language_names().items())
 
 
-ROLE_CHOICES = [(Role.EDITOR.value, _l("Editor")), (Role.ADMIN.value, _l("Admin"))]
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class InviteForm(FlaskForm):

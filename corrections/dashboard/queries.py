@@ -2,41 +2,27 @@
 one request's page, and editors' actions (which all go through queue.transition)."""
 from __future__ import annotations
 
-import csv
-import difflib
 import enum
-import io
-import re
-import unicodedata
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
-from urllib.parse import quote
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..intake import spam
 from ..models import (
-    OPEN_STATES,
-    Article,
     CorrectionRequest,
     Editor,
     Event,
     Kind,
-    PublicationType,
     QueueCount,
-    Site,
     State,
     Submission,
-    utcnow,
 )
-from ..text import is_number, strip_xml_invalid, unstorable
-from ..workflow import transitions
-from ..workflow.transitions import Action, Details, MissingDetail, StaleVersion
+from ..problem import Problem
+from ..text import is_number
 
 PAGE_SIZE = 50
 #: Counts that need a scan (filters beyond site) stop here and show as "1000+".
@@ -47,30 +33,9 @@ EXPORT_BATCH = 1000
 #: Tabs in the order a request moves through them.
 OPEN_ORDER = (State.NEW, State.IN_REVIEW, State.ACCEPTED)
 STATE_ORDER = (*OPEN_ORDER, State.PUBLISHED, State.REJECTED, State.SPAM, State.DUPLICATE)
-STATE_LABELS = {
-    State.NEW: _l("New"), State.IN_REVIEW: _l("In review"), State.ACCEPTED: _l("Accepted"),
-    State.PUBLISHED: _l("Published"), State.REJECTED: _l("Rejected"), State.SPAM: _l("Spam"),
-    State.DUPLICATE: _l("Duplicate"),
-}
-KIND_NAMES = {
-    Kind.TYPO: _l("Typo"), Kind.FACTUAL: _l("Factual error"), Kind.CLARIFICATION: _l("Clarification"),
-    Kind.BROKEN_LINK: _l("Broken link"), Kind.OTHER: _l("Other"),
-}
-PUBLICATION_LABELS = {
-    PublicationType.CORRECTION: _l("Correction"), PublicationType.CLARIFICATION: _l("Clarification"),
-    PublicationType.EDITORS_NOTE: _l("Editor’s note"),
-}
-#: Actions that can be applied to many selected rows at once.
-BULK_ACTIONS = (Action.CLAIM, Action.ACCEPT, Action.REJECT, Action.SPAM)
-
-
-class BadFilter(Exception):
-    """A queue URL whose filters or page link cannot be understood (400)."""
+class BadFilter(Problem):
+    """A queue URL whose filters or page link cannot be understood."""
     status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class Sort(enum.StrEnum):
@@ -354,110 +319,6 @@ def state_counts(filters: Filters, editor: Editor) -> dict[str, Count]:
 
 # --- choices for the filter form ---------------------------------------------------------------
 
-def sites() -> list[Site]:
-    return list(db.session.scalars(sa.select(Site).order_by(Site.name)))
-
-
-def active_editors() -> list[Editor]:
-    return list(db.session.scalars(sa.select(Editor).where(Editor.active.is_(True))
-                                   .order_by(Editor.email)))
-
-
-# --- CSV export ---------------------------------------------------------------------------------
-
-CSV_COLUMNS = ("id", "state", "site", "article_title", "article_url", "kind", "passage",
-               "proposed", "reports", "assignee", "created_at", "last_report_at",
-               "publication_type", "public_note")
-# A spreadsheet treats a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_cell(value) -> str:
-    """The value as CSV text that no spreadsheet will run as a formula."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" ")[:1] in _FORMULA_START and text.strip(" "):
-        return "'" + text
-    return text
-
-
-def _csv_line(values) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow(
-        [csv_cell(v) for v in values])
-    return buffer.getvalue()
-
-
-def export_csv(filters: Filters, editor: Editor) -> Iterator[str]:
-    """Every request under the filters as CSV lines, in queue order, fetched in batches."""
-    yield _csv_line(CSV_COLUMNS)
-    cursor = None
-    while True:
-        ids = _page_ids(filters, editor, cursor, False, EXPORT_BATCH)
-        for item in _load(ids):
-            yield _csv_line([
-                item.id, item.state.value, item.site.name, item.article.title, item.article.url,
-                item.kind.value, item.quote_exact, item.proposed, item.submission_count,
-                item.assignee.email if item.assignee else "",
-                item.created_at.isoformat(timespec="seconds"),
-                item.last_submission_at.isoformat(timespec="seconds"),
-                item.publication_type.value if item.publication_type else "",
-                item.public_note or ""])
-        if len(ids) < EXPORT_BATCH:
-            return
-        cursor = Cursor.of(db.session.get(CorrectionRequest, ids[-1]), filters.sort)
-        db.session.expunge_all()  # keep memory flat over a long export
-
-
-# --- one request --------------------------------------------------------------------------------
-
-_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
-
-
-def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """The change from old to new wording, word by word: ("same"|"del"|"ins", text) pieces."""
-    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    pieces: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            pieces.append(("same", "".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            pieces.append(("del", "".join(a[i1:i2])))
-        if j2 > j1:
-            pieces.append(("ins", "".join(b[j1:j2])))
-    return pieces
-
-
-def _fragment_part(text: str) -> str:
-    # Text fragments reserve "-", "," and "&"; everything else is percent-encoded as usual.
-    return quote(text, safe="").replace("-", "%2D")
-
-
-def text_fragment_url(url: str, exact: str, prefix: str = "", suffix: str = "") -> str:
-    """The article URL with #:~:text= pointing at the passage (ignored by browsers without support)."""
-    exact = " ".join(exact.split())
-    if not exact or not url.lower().startswith(("http://", "https://")):
-        return url
-    words = exact.split(" ")
-    if len(exact) > 300 and len(words) > 8:
-        directive = f"{_fragment_part(' '.join(words[:4]))},{_fragment_part(' '.join(words[-4:]))}"
-    else:
-        directive = _fragment_part(exact)
-    # Context is matched on whole words: drop a word the 64-character context may have cut.
-    before = prefix.split()[1:] if len(prefix) >= 64 else prefix.split()
-    after = suffix.split()[:-1] if len(suffix) >= 64 else suffix.split()
-    if before:
-        directive = f"{_fragment_part(' '.join(before[-3:]))}-,{directive}"
-    if after:
-        directive = f"{directive},-{_fragment_part(' '.join(after[:3]))}"
-    return f"{url.split('#', 1)[0]}#:~:text={directive}"
-
-
-def safe_link(url: str) -> str | None:
-    """The URL if it is http(s), else None: a stored address is never a javascript: link."""
-    return url if url.lower().startswith(("http://", "https://")) else None
-
-
 def get_request(request_id: int) -> CorrectionRequest | None:
     return db.session.scalars(
         sa.select(CorrectionRequest).where(CorrectionRequest.id == request_id)
@@ -468,137 +329,4 @@ def get_request(request_id: int) -> CorrectionRequest | None:
         .execution_options(populate_existing=True)).first()
 
 
-def open_requests_from_same_clients(item: CorrectionRequest) -> list[CorrectionRequest]:
-    """Other open requests reported from the same client (keyed IP hash) as this one."""
-    hashes = sa.select(Submission.client_hash).where(Submission.request_id == item.id)
-    ids = sa.select(Submission.request_id).where(Submission.client_hash.in_(hashes))
-    return list(db.session.scalars(
-        sa.select(CorrectionRequest)
-        .where(CorrectionRequest.id.in_(ids), CorrectionRequest.id != item.id,
-               CorrectionRequest.state.in_(OPEN_STATES))
-        .order_by(CorrectionRequest.id)))
 
-
-@dataclass(frozen=True)
-class ActionInput:
-    """What an editor typed or chose along with an action, as sent by the form."""
-    note: str = ""
-    assignee: str = ""  # an editor's id, or "" for nobody
-    duplicate_of: str = ""
-    publication_type: str = ""
-    public_note: str = ""
-    same_client: bool = False
-    #: With spam: put the sender's network, or email address, on the block list.
-    block_client: bool = False
-    block_email: bool = False
-
-
-NOTE_LIMIT, PUBLIC_NOTE_LIMIT, TITLE_LIMIT = 2000, 5000, 300
-
-
-def _details(action: Action, given: ActionInput) -> Details:
-    if len(given.note) > NOTE_LIMIT:
-        raise MissingDetail(ngettext("Keep the note to %(num)d character or fewer.",
-                                     "Keep the note to %(num)d characters or fewer.", NOTE_LIMIT))
-    if len(given.public_note) > PUBLIC_NOTE_LIMIT:
-        raise MissingDetail(ngettext("Keep the public note to %(num)d character or fewer.",
-                                     "Keep the public note to %(num)d "
-                                     "characters or fewer.", PUBLIC_NOTE_LIMIT))
-    details = Details(note=given.note, public_note=given.public_note)
-    if action is Action.ASSIGN and given.assignee:
-        editor = (db.session.get(Editor, int(given.assignee))
-                  if is_number(given.assignee) else None)
-        if editor is None or not editor.active:
-            raise MissingDetail(_("Choose an active editor to assign this request to."))
-        details = replace(details, assignee=editor)
-    if action is Action.DUPLICATE:
-        number = given.duplicate_of.strip().lstrip("#")
-        if not is_number(number):
-            raise MissingDetail(_("Give the number of the request this one duplicates, like 123."))
-        details = replace(details, duplicate_of_id=int(number))
-    if action in (Action.PUBLISH, Action.AMEND) and given.publication_type:
-        try:
-            details = replace(details, publication_type=PublicationType(given.publication_type))
-        except ValueError:
-            raise MissingDetail(_("Choose correction, clarification or editor’s note.")) from None
-    return details
-
-
-def act(item: CorrectionRequest, action: Action, *, editor: Editor, version: int,
-        given: ActionInput) -> list[Event]:
-    """Apply an editor's action to one request (and, for spam, optionally to its sender's
-    others, and the block list), in one transaction."""
-    details = _details(action, given)
-    if action is Action.SPAM and given.same_client:
-        others = open_requests_from_same_clients(item)
-        events = transitions.transition_all([(item, version)] + [(o, o.version) for o in others],
-                                      action, editor=editor, details=details, commit=False)
-    else:
-        events = [transitions.transition(item, action, editor=editor, version=version,
-                                   details=details, commit=False)]
-    if action is Action.SPAM and (given.block_client or given.block_email):
-        spam.block_senders(item.id, block_clients=given.block_client,
-                           block_emails=given.block_email, by=editor)
-    db.session.commit()
-    return events
-
-
-def retitle(item: CorrectionRequest, title: str, *, shown: str, editor: Editor) -> Event | None:
-    """Give the request's article the title `title`, if it still has the title the editor
-    saw (`shown`); audited on this request. None when the title is unchanged."""
-    problem = unstorable(title)
-    if problem:
-        raise MissingDetail(problem)
-    new = " ".join(strip_xml_invalid(unicodedata.normalize("NFC", title)).split())
-    if not new:
-        raise MissingDetail(_("Give the article a title."))
-    if len(new) > TITLE_LIMIT:
-        raise MissingDetail(ngettext("Keep the title to %(num)d character or fewer.",
-                                     "Keep the title to %(num)d characters or fewer.", TITLE_LIMIT))
-    old = item.article.title
-    if new == old:
-        return None
-    # Compare-and-set, as for actions: of two editors renaming at once, the second is told.
-    changed = db.session.execute(
-        sa.update(Article).where(Article.id == item.article_id, Article.title == shown)
-        .values(title=new), execution_options={"synchronize_session": False}).rowcount
-    if changed != 1:
-        db.session.rollback()
-        raise StaleVersion(_("Someone else changed this title while you were looking at it. Here "
-                             "is what it is now."))
-    transitions.bump_public_version(item.site_id)  # the public record shows the title
-    event = Event(request=item, editor=editor, action="retitle", from_state=item.state,
-                  to_state=item.state, note=f"Title changed from “{old}” to “{new}”.",
-                  created_at=utcnow())
-    db.session.add(event)
-    db.session.commit()
-    return event
-
-
-def parse_selection(values: list[str]) -> list[tuple[int, int]]:
-    """Selected rows as (id, version) pairs from "id:version" checkbox values."""
-    selection = []
-    for value in values:
-        number, _colon, version = value.partition(":")
-        if not (is_number(number) and is_number(version)):
-            raise MissingDetail(_("The selection could not be understood. Reload the "
-                                  "page and try again."))
-        selection.append((int(number), int(version)))
-    return selection
-
-
-def act_on_many(selection: list[tuple[int, int]], action: Action, *, editor: Editor,
-                given: ActionInput) -> list[Event]:
-    """Apply one action to every selected request, or to none of them."""
-    if action not in BULK_ACTIONS:
-        raise MissingDetail(_("Choose claim, accept, reject or spam for the selected requests."))
-    if not selection:
-        raise MissingDetail(_("Select at least one request first."))
-    details = _details(action, given)
-    found = {r.id: r for r in db.session.scalars(
-        sa.select(CorrectionRequest).where(CorrectionRequest.id.in_([i for i, _version in selection])))}
-    missing = [f"#{i}" for i, _version in selection if i not in found]
-    if missing:
-        raise MissingDetail(_("There is no request %(value)s.", value=', '.join(missing)))
-    return transitions.transition_all([(found[i], version) for i, version in selection], action,
-                                editor=editor, details=details)

@@ -1,16 +1,16 @@
 """The JSON intake used by the widget."""
 import json
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, g, request
 from flask_babel import gettext as _
 
 from .. import languages
 from ..database import UNAVAILABLE
 from ..errors import forget_failed_transaction, json_error
-from ..extensions import csrf, db, limiter
-from ..models import Site
+from ..extensions import csrf, limiter
+from ..sites import service as sites
 from . import suggestions
+from .rules import IntakeError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are involved: CORS and the origin check guard this endpoint
@@ -31,8 +31,7 @@ def _allowed_origin(origin: str | None) -> bool:
         return True
     if "site_origins" not in g:  # asked by the preflight check and again for the response
         try:
-            g.site_origins = {o for origins in db.session.scalars(sa.select(Site.origins))
-                              for o in origins}
+            g.site_origins = sites.all_origins()
         except UNAVAILABLE:
             forget_failed_transaction()
             g.site_origins = None
@@ -79,14 +78,14 @@ def create_suggestion():
 
 def _read_json():
     if request.mimetype != "application/json":
-        raise suggestions.IntakeError(415, "unsupported_media_type",
+        raise IntakeError(415, "unsupported_media_type",
                                  _("Send the suggestion as JSON (Content-Type: application/json)."))
     try:
         text = request.get_data(cache=False).decode("utf-8")
     except UnicodeDecodeError:
-        raise suggestions.IntakeError(400, "malformed", _("The request body is "
+        raise IntakeError(400, "malformed", _("The request body is "
                                                      "not valid UTF-8.")) from None
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
-        raise suggestions.IntakeError(400, "malformed", _("The request body is not valid JSON.")) from None
+        raise IntakeError(400, "malformed", _("The request body is not valid JSON.")) from None

@@ -13,7 +13,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from .suggestions import KIND_LABELS, LIMITS
+from ..labels import KIND_LABELS
+from .rules import LIMITS
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -32,10 +32,11 @@ from ..models import (
     Submission,
     utcnow,
 )
+from ..problem import Problem
 from ..text import unstorable
 
 if TYPE_CHECKING:
-    from .suggestions import Suggestion
+    from .rules import Suggestion
 
 HONEYPOT, TOO_FAST, BLOCKED = "honeypot", "too_fast", "blocked"
 REASON_LABELS = {HONEYPOT: _l("Honeypot field filled in"), TOO_FAST: _l("Sent too fast after opening"),
@@ -47,12 +48,8 @@ PHRASE_LIMIT = 200
 #: Days of refusal counts shown to admins.
 SUMMARY_DAYS = 30
 
-_LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 _HEX_HASH = re.compile(r"[0-9a-f]{64}")
 
-
-def count_links(text: str) -> int:
-    return len(_LINK.findall(text))
 
 
 def _folded(text: str) -> str:
@@ -139,13 +136,11 @@ def count_refusal(site: Site, reason: str, entry: BlockEntry | None = None) -> N
 
 # --- for admins ---------------------------------------------------------------------------
 
-class BlockError(Exception):
-    """A block-list entry that cannot be added; the message says why."""
-    status = 422
+class BlockError(Problem):
+    """A block-list entry that cannot be added; the message says why, about one field."""
 
     def __init__(self, message: str, field: str = "value"):
-        super().__init__(message)
-        self.message, self.field = message, field
+        super().__init__(message, {field: message})
 
 
 def normalise_entry(kind: str, value: str) -> tuple[BlockKind, str]:
@@ -185,6 +180,10 @@ def normalise_entry(kind: str, value: str) -> tuple[BlockKind, str]:
                                   "character or fewer.", "Keep a phrase to %(num)d "
                                                          "characters or fewer.", PHRASE_LIMIT))
     return kind, phrase
+
+
+def entry(entry_id: int) -> BlockEntry | None:
+    return db.session.get(BlockEntry, entry_id)
 
 
 def entries() -> list[BlockEntry]:

@@ -1,5 +1,4 @@
-"""Pages for readers and operators: the no-JavaScript form and the health check."""
-import sqlalchemy as sa
+"""The no-JavaScript form for readers, and its thank-you page."""
 from flask import (
     Blueprint,
     abort,
@@ -10,17 +9,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import languages
 from ..database import UNAVAILABLE
 from ..errors import forget_failed_transaction, unavailable_headers
-from ..extensions import csrf, db, limiter
-from ..models import Site
-from ..operations.status import mail_worker_state
+from ..extensions import csrf, limiter
+from ..sites import service as site_service
 from . import suggestions
 from .api import intake_limit
 from .forms import SuggestionForm, choices
+from .rules import IntakeError
 
 bp = Blueprint("public", __name__)
 
@@ -40,7 +38,7 @@ def suggest():
     languages.use_requested(form.lang.data)
     status, headers = 200, {}
     try:
-        sites = db.session.execute(sa.select(Site.key, Site.name, Site.language).order_by(Site.name)).all()
+        sites = site_service.keys_names_languages()
         form.site.choices = choices([("", _("Choose…")), *((key, name) for key, name, _lang in sites)])
         languages.use_site_language({key: lang for key, _name, lang in sites}.get(form.site.data))
         if form.validate_on_submit():
@@ -49,7 +47,7 @@ def suggest():
             try:
                 receipt = suggestions.receive(data, client=suggestions.client_of(request),
                                          min_elapsed_ms=current_app.config["FORM_MIN_SECONDS"] * 1000)
-            except suggestions.IntakeError as error:
+            except IntakeError as error:
                 form.show_errors(error.fields or {"quote": error.message})
                 status = error.status
                 if error.retry_after is not None:
@@ -76,18 +74,3 @@ def thanks(token: str):
     languages.use_site(thanked.site)
     return render_template("thanks.html", site=thanked.site, reference=thanked.reference,
                            notify=thanked.notify)
-
-
-@bp.get("/healthz")
-def healthz():
-    """200 while the database answers (503 otherwise), with the mail worker's heartbeat:
-    a silent worker makes the status "degraded" without taking the web server out of service."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-        worker = mail_worker_state()
-    except SQLAlchemyError:
-        forget_failed_transaction()
-        return {"status": "unavailable", "database": "unreachable"}, 503, unavailable_headers()
-    return {"status": "ok" if worker.ok else "degraded", "database": "ok",
-            "mail_worker": worker.state,
-            "mail_worker_seen_at": worker.last_seen and worker.last_seen.isoformat() + "Z"}

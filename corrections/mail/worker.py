@@ -1,14 +1,14 @@
-"""The mail worker: write due digests, deliver due messages, wait, repeat, until told to stop."""
+"""The mail worker: run the steps it is given (notifications write due emails and digests),
+deliver due messages, wait, repeat, until told to stop."""
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import database_problem
 from ..extensions import db
-from ..notifications import digests, events
 from ..operations import status
 from . import delivery
 
@@ -18,9 +18,10 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_POLLS = 12
 
 
-def run(stop: threading.Event, *, poll_seconds: float | None = None,
-        say: Callable[[str], None] = print) -> None:
+def run(stop: threading.Event, *, steps: Sequence[Callable[[], str | None]] = (),
+        poll_seconds: float | None = None, say: Callable[[str], None] = print) -> None:
     """Loop until `stop` is set. Setting it (on SIGTERM) ends the loop after the message in hand.
+    Each round runs `steps` in order (each may return a line to say), then delivers.
 
     No error ends the loop: it is logged (with its traceback, unless the database is merely
     unreachable) and the worker tries again after a wait that doubles with each failed round.
@@ -31,8 +32,7 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
     while not stop.is_set():
         try:
             status.record_mail_worker()
-            events.write_due_emails()  # first, so a site over the cap has its requests held
-            written = digests.send_due_digests()
+            said = [line for step in steps if (line := step())]
             result = delivery.send_due(stop=stop, between_batches=status.record_mail_worker)
         except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
             _forget_session()
@@ -51,8 +51,8 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
             last_problem = problem
             stop.wait(wait)
             continue
-        if written:
-            say(f"Mail worker: wrote {written} digest(s).")
+        for line in said:
+            say(f"Mail worker: {line}")
         if result.sent or result.retrying or result.failed:
             say(f"Mail worker: {result}.")
         if last_problem:

@@ -16,8 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import CorrectionRequest, Event
-from . import links, readers
-from . import notify as notifications
+from . import links, notify, readers
 
 #: Events taken in one transaction. A batch shares its look-ups and its commit; on SQLite it
 #: holds the write lock while it renders, so it stays small enough not to keep the intake waiting.
@@ -58,8 +57,8 @@ def write_batch(limit: int = BATCH) -> int:
             site = request.site
             if site.id not in editors:
                 editors[site.id] = links.editors_by_address(
-                    notifications.unique_addresses(site.notify_emails))
-            notifications.new_request(request, submission, editors=editors[site.id])
+                    notify.unique_addresses(site.notify_emails))
+            notify.new_request(request, submission, editors=editors[site.id])
         if submission is not None and submission.notify and submission.email:
             # The client's keyed hash stands for the client: its address is never stored.
             readers.ask_to_confirm(submission, client_key=submission.client_hash)

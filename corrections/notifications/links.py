@@ -1,4 +1,4 @@
-"""Signed links in emails: one-click actions for editors, unsubscribe for readers.
+"""Signed one-click action links in editors' emails.
 
 An action link is an itsdangerous token binding the request, the action, the editor and the
 request's version, with a random nonce. It expires after ACTION_TOKEN_MAX_AGE and works once:
@@ -17,20 +17,18 @@ from flask_babel import gettext as _
 from itsdangerous import (
     BadData,
     SignatureExpired,
-    URLSafeSerializer,
     URLSafeTimedSerializer,
 )
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import CorrectionRequest, Editor, Event, Site
-from ..text import MAX_INT
+from ..models import CorrectionRequest, Editor, Event
+from ..problem import Problem
 from ..urls import public_url_for
 from ..workflow import transitions
-from .models import MailUnsubscribe, UsedActionToken
+from .models import UsedActionToken
 
 ACTION_SALT = "corrections.mail.action"
-UNSUBSCRIBE_SALT = "corrections.mail.unsubscribe"
 
 #: The actions an editor can take straight from a notification email, with the audit note.
 ONE_CLICK_ACTIONS: dict[transitions.Action, str] = {
@@ -41,12 +39,12 @@ ONE_CLICK_ACTIONS: dict[transitions.Action, str] = {
 }
 
 
-class LinkError(Exception):
+class LinkError(Problem):
     """A link that cannot be used: `status` is the HTTP answer, `message` says why to a person."""
 
     def __init__(self, status: int, message: str, request_id: int | None = None):
-        super().__init__(message)
-        self.status, self.message, self.request_id = status, message, request_id
+        super().__init__(message, status=status)
+        self.request_id = request_id
 
 
 @dataclass(frozen=True)
@@ -165,47 +163,3 @@ def act(token: str, request_id: int, action: str) -> Event:
                                "email works once."),
                         request_id) from None
     return event
-
-
-# --- unsubscribing readers ---------------------------------------------------------------
-# A link names the reader's address by its random token (ReaderAddress.token), which reveals
-# nothing. Links sent before there were such tokens carry the site and the address, signed;
-# they keep working, since an unsubscribe link must work for as long as the email is kept.
-
-def _unsubscribe_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
-
-
-def read_unsubscribe_token(token: str) -> tuple[Site, str]:
-    from .readers import address_for_token  # readers imports this module
-
-    address = address_for_token(token)
-    if address is not None:
-        return address.site, address.email
-    try:
-        data = _unsubscribe_serializer().loads(token)
-        site_id, email = int(data["s"]), str(data["e"])
-    except (BadData, KeyError, TypeError, ValueError, OverflowError):
-        raise LinkError(400, _("This unsubscribe link is not valid. Use the link from "
-                               "the email as it is.")) from None
-    site = db.session.get(Site, site_id) if 0 < site_id <= MAX_INT else None
-    if site is None:
-        raise LinkError(404, _("This site no longer exists, so it will not email you."))
-    return site, email
-
-
-def is_unsubscribed(site: Site, email: str) -> bool:
-    return db.session.scalar(sa.select(MailUnsubscribe.id).where(
-        MailUnsubscribe.site_id == site.id, MailUnsubscribe.email == email.lower())) is not None
-
-
-def unsubscribe(token: str) -> tuple[Site, str]:
-    """Stop outcome emails from the token's site to its address. Doing it twice is harmless."""
-    site, email = read_unsubscribe_token(token)
-    if not is_unsubscribed(site, email):
-        db.session.add(MailUnsubscribe(site_id=site.id, email=email))
-        try:
-            db.session.commit()
-        except IntegrityError:  # unsubscribed by a simultaneous click: the outcome is the same
-            db.session.rollback()
-    return site, email

@@ -11,7 +11,7 @@ unsubscribing from that site.
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import clients
+from .. import rate_limits
 from ..extensions import db
 from ..models import (
     CorrectionRequest,
@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..urls import public_url_for
 from . import links, outbox, readers
+from .models import ReaderAddress
 
 #: The outcome a reader hears about, and the outbox kind that records they were told.
 READER_OUTCOMES = {State.PUBLISHED: "reader_published", State.REJECTED: "reader_rejected"}
@@ -61,7 +62,7 @@ def new_request(request: CorrectionRequest, submission: Submission, *,
     if (site.notify_mode is not NotifyMode.IMMEDIATE or not site.notify_emails
             or request.notified_at is not None):
         return
-    if clients.over_limit(current_app.config["NOTIFY_RATE_LIMIT"], "notify", str(site.id)):
+    if rate_limits.over_limit(current_app.config["NOTIFY_RATE_LIMIT"], "notify", str(site.id)):
         # Left for a digest (notified_at stays empty), due a limit's period from the first.
         db.session.execute(sa.update(Site).where(Site.id == site.id,
                                                  Site.notify_held_since.is_(None))
@@ -109,6 +110,22 @@ def address_confirmed(address) -> None:
             decided.setdefault(request.id, (request, []))[1].append(submission)
     for request, theirs in decided.values():
         _tell_readers(request, None, theirs)
+
+
+def confirm_address(signed: str) -> ReaderAddress:
+    """Confirm the link's address (again is harmless) and tell it the outcomes already
+    decided for its reports; commit."""
+    address = readers.address_for_link(signed)
+    # Compare-and-set: of two clicks at once, one confirms and tells.
+    first = db.session.execute(
+        sa.update(ReaderAddress).where(ReaderAddress.id == address.id,
+                                       ReaderAddress.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow()), execution_options={"synchronize_session": False}).rowcount
+    db.session.refresh(address)
+    if first:
+        address_confirmed(address)
+    db.session.commit()
+    return address
 
 
 def _deciding_request(request: CorrectionRequest) -> CorrectionRequest | None:
@@ -165,7 +182,7 @@ def _tell_readers(request: CorrectionRequest, event, submissions: list[Submissio
         if confirmed is None:
             continue  # told once confirmed (address_confirmed), if ever
         told.add(address)
-        if links.is_unsubscribed(site, address):
+        if readers.is_unsubscribed(site, address):
             continue
         token = confirmed.token
         one_click = public_url_for("mail.unsubscribe_one_click", token=token)

@@ -1,4 +1,4 @@
-"""Readers' addresses, confirmed before any outcome email (double opt-in).
+"""Readers' addresses: confirmed before any outcome email (double opt-in), and unsubscribing.
 
 A reader who asks to hear the outcome gets one email asking to confirm the address: the
 site's name, the reference and a signed link that expires, and nothing the reader typed, so
@@ -16,19 +16,27 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (
+    BadData,
+    SignatureExpired,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
-from .. import clients
+from .. import rate_limits
 from ..extensions import db
 from ..models import Site, Submission, utcnow
+from ..text import MAX_INT
 from ..urls import public_url_for
 from . import outbox
 from .links import LinkError
-from .models import ReaderAddress
+from .models import MailUnsubscribe, ReaderAddress
 
 CONFIRM_SALT = "corrections.mail.confirm"
+UNSUBSCRIBE_SALT = "corrections.mail.unsubscribe"
 #: A reader who sends several suggestions in a row gets one confirmation email, not one each.
 RESEND_AFTER = timedelta(hours=1)
 
@@ -70,8 +78,8 @@ def ask_to_confirm(submission: Submission, *, client_key: str) -> bool:
     if sent is not None and utcnow() - sent < RESEND_AFTER:
         return False
     config = current_app.config
-    if (clients.over_limit(config["CONFIRM_EMAIL_RATE_LIMIT"], "confirm-address", address.email)
-            or clients.over_limit(config["CONFIRM_EMAIL_CLIENT_RATE_LIMIT"], "confirm-client",
+    if (rate_limits.over_limit(config["CONFIRM_EMAIL_RATE_LIMIT"], "confirm-address", address.email)
+            or rate_limits.over_limit(config["CONFIRM_EMAIL_CLIENT_RATE_LIMIT"], "confirm-client",
                                   client_key)):
         return False
     link = public_url_for("mail.confirm_address", token=_serializer().dumps(address.token))
@@ -101,23 +109,47 @@ def address_for_link(signed: str) -> ReaderAddress:
     return address
 
 
-def confirm(signed: str) -> ReaderAddress:
-    """Confirm the link's address (again is harmless) and tell it the outcomes already
-    decided for its reports; commit."""
-    from . import notify  # notifications imports this module
-
-    address = address_for_link(signed)
-    # Compare-and-set: of two clicks at once, one confirms and tells.
-    first = db.session.execute(
-        sa.update(ReaderAddress).where(ReaderAddress.id == address.id,
-                                       ReaderAddress.confirmed_at.is_(None))
-        .values(confirmed_at=utcnow()), execution_options={"synchronize_session": False}).rowcount
-    db.session.refresh(address)
-    if first:
-        notify.address_confirmed(address)
-    db.session.commit()
-    return address
-
-
 def address_for_token(token: str) -> ReaderAddress | None:
     return db.session.scalar(sa.select(ReaderAddress).where(ReaderAddress.token == token))
+
+
+# --- unsubscribing readers ---------------------------------------------------------------
+# A link names the reader's address by its random token (ReaderAddress.token), which reveals
+# nothing. Links sent before there were such tokens carry the site and the address, signed;
+# they keep working, since an unsubscribe link must work for as long as the email is kept.
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> tuple[Site, str]:
+    address = address_for_token(token)
+    if address is not None:
+        return address.site, address.email
+    try:
+        data = _unsubscribe_serializer().loads(token)
+        site_id, email = int(data["s"]), str(data["e"])
+    except (BadData, KeyError, TypeError, ValueError, OverflowError):
+        raise LinkError(400, _("This unsubscribe link is not valid. Use the link from "
+                               "the email as it is.")) from None
+    site = db.session.get(Site, site_id) if 0 < site_id <= MAX_INT else None
+    if site is None:
+        raise LinkError(404, _("This site no longer exists, so it will not email you."))
+    return site, email
+
+
+def is_unsubscribed(site: Site, email: str) -> bool:
+    return db.session.scalar(sa.select(MailUnsubscribe.id).where(
+        MailUnsubscribe.site_id == site.id, MailUnsubscribe.email == email.lower())) is not None
+
+
+def unsubscribe(token: str) -> tuple[Site, str]:
+    """Stop outcome emails from the token's site to its address. Doing it twice is harmless."""
+    site, email = read_unsubscribe_token(token)
+    if not is_unsubscribed(site, email):
+        db.session.add(MailUnsubscribe(site_id=site.id, email=email))
+        try:
+            db.session.commit()
+        except IntegrityError:  # unsubscribed by a simultaneous click: the outcome is the same
+            db.session.rollback()
+    return site, email

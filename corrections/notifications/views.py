@@ -9,9 +9,9 @@ from flask_babel import get_locale
 
 from .. import languages
 from ..extensions import csrf
-from ..intake.suggestions import KIND_LABELS
+from ..labels import KIND_LABELS
 from ..urls import public_url_for
-from . import links, readers
+from . import links, notify, readers
 from .forms import ButtonForm
 from .outbox import template_language
 
@@ -51,9 +51,9 @@ def unsubscribe(token: str):
     form = ButtonForm()
     try:
         if form.validate_on_submit():
-            site, email = links.unsubscribe(token)
+            site, email = readers.unsubscribe(token)
             return _reader_page("unsubscribed", site, email=email)
-        site, email = links.read_unsubscribe_token(token)
+        site, email = readers.read_unsubscribe_token(token)
     except links.LinkError as error:
         return _problem(error)
     return _reader_page("unsubscribe", site, form=form, email=email)
@@ -64,7 +64,7 @@ def confirm_address(token: str):
     form = ButtonForm()
     try:
         if form.validate_on_submit():
-            address = readers.confirm(token)
+            address = notify.confirm_address(token)
             return _reader_page("confirmed", address.site)
         address = readers.address_for_link(token)
     except links.LinkError as error:
@@ -85,7 +85,7 @@ def unsubscribe_one_click(token: str):
     if request.method == "GET":  # a person opened the List-Unsubscribe address: ask first
         return redirect(url_for(".unsubscribe", token=token), 303)
     try:
-        links.unsubscribe(token)
+        readers.unsubscribe(token)
     except links.LinkError as error:
         return {"error": error.message}, error.status
     return {"status": "unsubscribed"}

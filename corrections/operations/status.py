@@ -135,6 +135,12 @@ class WorkerState:
         return None
 
 
+def health() -> "WorkerState":
+    """The mail worker's state, read from the database, which must answer (or this raises)."""
+    db.session.execute(sa.text("SELECT 1"))
+    return mail_worker_state()
+
+
 def mail_worker_state() -> WorkerState:
     last_seen = db.session.scalar(sa.select(sa.func.max(ProcessStatus.seen_at))
                                   .where(ProcessStatus.role == MAIL_WORKER))

@@ -4,7 +4,7 @@ The tests check every /api/v1 answer they produce against it, so it says what th
 """
 from __future__ import annotations
 
-from ..intake.suggestions import LIMITS
+from ..intake.rules import LIMITS
 from ..models import Kind, PublicationType, PublicStatus
 
 ERROR_CODES = ["malformed", "invalid", "origin_not_allowed", "forbidden", "not_found",

@@ -55,10 +55,6 @@ def _before(columns: tuple, cursor: tuple[datetime, int]):
                                            sa.literal(cursor[1], sa.Integer()))
 
 
-def site_by_key(key: str) -> Site | None:
-    return db.session.scalar(sa.select(Site).where(Site.key == key))
-
-
 def entries(site: Site, *, url: str | None = None, since: datetime | None = None,
             before: tuple[datetime, int] | None = None,
             limit: int | None = None) -> list[PublicCorrection]:

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from .. import languages
 from ..errors import problem
+from ..sites import service as sites
 from ..urls import public_url_for
 from . import record as public_log
 from . import schema_org
@@ -12,7 +13,7 @@ bp = Blueprint("log", __name__, url_prefix="/corrections")
 
 
 def _site_or_404(key: str):
-    return public_log.site_by_key(key) or abort(404)
+    return sites.by_key(key) or abort(404)
 
 
 def _render(template: str, site, records, **context):

@@ -5,6 +5,7 @@ import enum
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -20,6 +21,11 @@ from ..models import (
     State,
     utcnow,
 )
+from ..problem import Problem
+
+#: Sent by transition() with the request and `event=` the audit event, inside the transaction
+#: that changes the request: a listener adds its rows (emails, webhook deliveries) to it.
+request_changed = Namespace().signal("request-changed")
 
 
 class Action(enum.StrEnum):
@@ -59,13 +65,9 @@ PUBLIC_STATUS_NEEDED: dict[Action, PublicStatus] = {
 }
 
 
-class QueueError(Exception):
-    """An action that cannot be applied; `status` is the HTTP status to answer with."""
+class QueueError(Problem):
+    """An action that cannot be applied."""
     status = 409
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class NotAllowed(QueueError):
@@ -110,8 +112,6 @@ def allowed_actions(request: CorrectionRequest) -> list[Action]:
 def transition(request: CorrectionRequest, action: Action, *, editor: Editor | None,
                version: int, details: Details = Details(), commit: bool = True) -> Event:
     """Apply `action` if the request is still at `version`; write the audit event; commit."""
-    from ..notifications import notify
-
     sources, target = TRANSITIONS[action]
     if request.state not in sources:
         raise NotAllowed(_("A request that is %(state)s cannot be given the action “%(action)s”.",
@@ -175,7 +175,7 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
     event = Event(request=request, editor=editor, action=action.value, from_state=from_state,
                   to_state=to_state, note=note, created_at=now)
     db.session.add(event)
-    notify.request_changed(request, event)
+    request_changed.send(request, event=event)  # notifications and webhooks listen
     if commit:
         db.session.commit()
     return event

@@ -10,7 +10,7 @@ from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import CorrectionRequest, PublicationType, utcnow
 from corrections.notifications import readers
-from corrections.notifications.links import UNSUBSCRIBE_SALT
+from corrections.notifications.readers import UNSUBSCRIBE_SALT
 from corrections.notifications.models import MailUnsubscribe, ReaderAddress
 from corrections.workflow import transitions
 from tests.conftest import ORIGIN, suggestion_body
