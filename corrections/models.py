@@ -189,10 +189,6 @@ class CorrectionRequest(db.Model):
         back_populates="request", order_by="Submission.id")
     events: Mapped[list[Event]] = relationship(back_populates="request", order_by="Event.id")
 
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
 
 class Submission(db.Model):
     """One reader's report, grouped under a correction request."""

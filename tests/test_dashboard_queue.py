@@ -6,7 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from corrections.dashboard import queries
+from corrections.dashboard import export, queries
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, QueueCount
 from corrections.workflow import transitions
@@ -232,7 +232,7 @@ def test_export_lists_the_filtered_queue(app, editor_client, report, make_site):
 
 
 def test_export_runs_past_one_batch(app, editor_client, report, monkeypatch):
-    monkeypatch.setattr(queries, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(export, "EXPORT_BATCH", 2)
     numbers = [report(**passage(n)) for n in range(5)]
     assert [int(r["id"]) for r in export_rows(editor_client)] == numbers[::-1]
 
@@ -246,8 +246,8 @@ def test_export_neutralises_spreadsheet_formulas(editor_client, report, text):
 
 
 def test_csv_cell_leaves_ordinary_text_alone():
-    assert queries.csv_cell("more than two hundred") == "more than two hundred"
-    assert queries.csv_cell("=1") == "'=1"
+    assert export.csv_cell("more than two hundred") == "more than two hundred"
+    assert export.csv_cell("=1") == "'=1"
 
 
 def test_dashboard_pages_are_not_kept_in_caches(editor_client):

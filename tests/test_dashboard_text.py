@@ -1,5 +1,6 @@
 """How a request's passage is shown: the word diff and the article link's text fragment."""
-from corrections.dashboard.queries import safe_link, text_fragment_url, word_diff
+from corrections.dashboard.presenters import word_diff
+from corrections.urls import safe_link, text_fragment_url
 
 URL = "https://news.example.org/a"
 

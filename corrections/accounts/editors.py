@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from werkzeug.security import generate_password_hash
 
 from .. import languages
 from ..extensions import db
@@ -36,7 +35,7 @@ def create_editor(email: str, password: str, role: str, language: str | None = N
     problem = accounts.check_new_password(password, password)
     if problem:
         raise AdminError(problem, {"password": problem})
-    editor.password_hash = generate_password_hash(password)
+    accounts.hash_password(editor, password)
     db.session.add(editor)
     db.session.commit()
     return editor
@@ -110,18 +109,20 @@ def resend_invitation(editor: Editor, *, invited_by: Editor) -> None:
     db.session.commit()
 
 
-def _other_active_admins(editor: Editor) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Editor).where(
+def _keep_an_admin(editor: Editor) -> None:
+    """Refuse to take away the last active admin: nobody could manage the desk after."""
+    others = db.session.scalar(sa.select(sa.func.count()).select_from(Editor).where(
         Editor.role == Role.ADMIN, Editor.active.is_(True), Editor.id != editor.id))
-
-
-def change_role(editor: Editor, role: str, *, by: Editor) -> None:
-    if role not in {r.value for r in Role}:
-        raise AdminError(_("Choose admin or editor."))
-    if Role(role) is not Role.ADMIN and editor.is_admin and editor.active \
-            and _other_active_admins(editor) == 0:
+    if editor.is_admin and editor.active and others == 0:
         raise AdminError(_("This is the last active admin: make someone "
                            "else an admin first."), status=409)
+
+
+def change_role(editor: Editor, role: str) -> None:
+    if role not in {r.value for r in Role}:
+        raise AdminError(_("Choose admin or editor."))
+    if Role(role) is not Role.ADMIN:
+        _keep_an_admin(editor)
     editor.role = Role(role)
     db.session.commit()
 
@@ -129,9 +130,8 @@ def change_role(editor: Editor, role: str, *, by: Editor) -> None:
 def set_active(editor: Editor, active: bool, *, by: Editor) -> None:
     if not active and editor.id == by.id:
         raise AdminError(_("You cannot deactivate your own account."), status=409)
-    if not active and editor.is_admin and _other_active_admins(editor) == 0:
-        raise AdminError(_("This is the last active admin: make someone "
-                           "else an admin first."), status=409)
+    if not active:
+        _keep_an_admin(editor)
     editor.active = active
     if not active:
         accounts.end_all_sessions(editor)

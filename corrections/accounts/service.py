@@ -157,8 +157,13 @@ def editor_for_link(token: str, purpose: LinkPurpose) -> Editor:
     return editor
 
 
-def set_password(editor: Editor, password: str) -> None:
+def hash_password(editor: Editor, password: str) -> None:
+    """Store the password as the one hash this app writes (werkzeug's default method)."""
     editor.password_hash = generate_password_hash(password)
+
+
+def set_password(editor: Editor, password: str) -> None:
+    hash_password(editor, password)
     end_all_sessions(editor)
     db.session.commit()
 

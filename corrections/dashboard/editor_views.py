@@ -57,7 +57,7 @@ def change_role(editor_id: int):
     form.validate_on_submit()
 
     def change(editor):
-        accounts.change_role(editor, form.role.data or "", by=current_editor())
+        accounts.change_role(editor, form.role.data or "")
         return (_("%(email)s is now an accounts.", email=editor.email) if editor.is_admin
                 else _("%(email)s is now an editor.", email=editor.email))
     return _change_editor(editor_id, change)

@@ -6,7 +6,10 @@ from collections.abc import Iterator
 
 from ..extensions import db
 from ..models import CorrectionRequest, Editor
-from .queries import EXPORT_BATCH, Cursor, Filters, _load, _page_ids
+from .queries import Cursor, Filters, _load, _page_ids
+
+#: Rows fetched per query while exporting, so an export of any size runs in bounded memory.
+EXPORT_BATCH = 1000
 
 CSV_COLUMNS = ("id", "state", "site", "article_title", "article_url", "kind", "passage",
                "proposed", "reports", "assignee", "created_at", "last_report_at",

@@ -27,8 +27,6 @@ from ..text import is_number
 PAGE_SIZE = 50
 #: Counts that need a scan (filters beyond site) stop here and show as "1000+".
 COUNT_CAP = 1000
-#: Rows fetched per query while exporting, so an export of any size runs in bounded memory.
-EXPORT_BATCH = 1000
 
 #: Tabs in the order a request moves through them.
 OPEN_ORDER = (State.NEW, State.IN_REVIEW, State.ACCEPTED)

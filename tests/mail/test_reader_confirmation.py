@@ -10,8 +10,8 @@ from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import CorrectionRequest, PublicationType, utcnow
 from corrections.notifications import readers
-from corrections.notifications.readers import UNSUBSCRIBE_SALT
 from corrections.notifications.models import MailUnsubscribe, ReaderAddress
+from corrections.notifications.readers import UNSUBSCRIBE_SALT
 from corrections.workflow import transitions
 from tests.conftest import ORIGIN, suggestion_body
 from tests.helpers import confirm_addresses, csrf_token_in
