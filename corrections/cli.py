@@ -15,20 +15,22 @@ from .accounts import service as accounts
 from .extensions import db
 from .models import Editor, NotifyMode, Role, Site
 from .operations import privacy
+from .problem import Problem
+from .sites import service as sites
 
 site_cli = AppGroup("site", help="Manage the sites whose pages may send suggestions.")
 editor_cli = AppGroup("editor", help="Manage editor accounts.")
 privacy_cli = AppGroup("privacy", help="Readers' personal data: retention, export, erasure.")
 
-#: The command's words for the fields admin.py names.
+#: The command's words for the fields the services name.
 OPTION_NAMES = {"key": "KEY", "name": "--name", "origins": "--origin",
                 "notify_emails": "--notify", "language": "--language", "notify_mode": "--digest",
                 "corrections_policy_url": "--corrections-policy",
                 "email": "EMAIL", "role": "--role", "password": "password"}
 
 
-def _one_line(error: admin.AdminError) -> click.ClickException:
-    """An admin.py refusal as the command's one-line error."""
+def _one_line(error: Problem) -> click.ClickException:
+    """A refusal from the services as the command's one-line error."""
     if not error.fields:
         return click.ClickException(error.message)
     return click.ClickException("; ".join(f"{OPTION_NAMES.get(field, field)}: {why}"
@@ -39,10 +41,10 @@ def create_site(key: str, name: str, origins: list[str], notify: list[str],
                 language: str = "en", mode: NotifyMode = NotifyMode.IMMEDIATE,
                 corrections_policy: str = "") -> Site:
     try:
-        return admin.save_site(None, admin.SiteInput(
+        return sites.save_site(None, sites.SiteInput(
             key=key, name=name, origins="\n".join(origins), notify_emails="\n".join(notify),
             language=language, notify_mode=mode.value, corrections_policy_url=corrections_policy))
-    except admin.AdminError as error:
+    except sites.SiteError as error:
         raise _one_line(error) from None
 
 
@@ -120,7 +122,7 @@ DEMO_ADMIN = "admin@example.org"
 def demo():
     """Create the demo site, article page and admin account (used by `make run`)."""
     public_url = current_app.config["PUBLIC_URL"].rstrip("/")
-    site = db.session.scalar(sa.select(Site).where(Site.key == DEMO_SITE))
+    site = sites.by_key(DEMO_SITE)
     if site is None:
         origins = {public_url, "http://127.0.0.1:5000", "http://localhost:5000"}
         # The admin is on the notify list, so the demo emails carry one-click action buttons.

@@ -2,7 +2,7 @@
 pages (sites, editors, spam guards, outbox), all on one blueprint behind one gate.
 
 Views parse, call one service (workflow, dashboard.queries, intake.spam, accounts, sites,
-mail.outbox) and render; they never query the database themselves.
+mail.failures) and render; they never query the database themselves.
 """
 from . import (  # noqa: F401 (each registers its routes on the blueprint)
     account_views,

@@ -24,7 +24,7 @@ def editors():
 
 @bp.post("/editors/invite")
 @admin_required
-def invitecurrent_editor():
+def invite_editor():
     form = InviteForm()
     form.validate_on_submit()
     try:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..extensions import db
 from ..models import CorrectionRequest, Editor
-from .queries import Cursor, Filters, _load, _page_ids
+from .queries import Cursor, Filters, load, page_ids
 
 #: Rows fetched per query while exporting, so an export of any size runs in bounded memory.
 EXPORT_BATCH = 1000
@@ -38,8 +38,8 @@ def export_csv(filters: Filters, editor: Editor) -> Iterator[str]:
     yield _csv_line(CSV_COLUMNS)
     cursor = None
     while True:
-        ids = _page_ids(filters, editor, cursor, False, EXPORT_BATCH)
-        for item in _load(ids):
+        ids = page_ids(filters, editor, cursor, False, EXPORT_BATCH)
+        for item in load(ids):
             yield _csv_line([
                 item.id, item.state.value, item.site.name, item.article.title, item.article.url,
                 item.kind.value, item.quote_exact, item.proposed, item.submission_count,

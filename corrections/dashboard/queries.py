@@ -212,7 +212,7 @@ def _sort_columns(sort: Sort) -> list:
     return [CorrectionRequest.id]
 
 
-def _page_ids(filters: Filters, editor: Editor, cursor: Cursor | None, backwards: bool,
+def page_ids(filters: Filters, editor: Editor, cursor: Cursor | None, backwards: bool,
               limit: int) -> list[int]:
     """Ids of one page, in queue order (reversed when going backwards).
 
@@ -243,7 +243,7 @@ def _page_ids(filters: Filters, editor: Editor, cursor: Cursor | None, backwards
     return [row.id for row in db.session.execute(statement)]
 
 
-def _load(ids: list[int]) -> list[CorrectionRequest]:
+def load(ids: list[int]) -> list[CorrectionRequest]:
     if not ids:
         return []
     found = db.session.scalars(
@@ -258,12 +258,12 @@ def queue_page(filters: Filters, editor: Editor, *, after: str = "", before: str
     """One page of the queue: PAGE_SIZE requests after (or before) a cursor."""
     backwards = bool(before)
     cursor = Cursor.parse(before or after, filters.sort) if (before or after) else None
-    ids = _page_ids(filters, editor, cursor, backwards, PAGE_SIZE + 1)
+    ids = page_ids(filters, editor, cursor, backwards, PAGE_SIZE + 1)
     more = len(ids) > PAGE_SIZE
     ids = ids[:PAGE_SIZE]
     if backwards:
         ids.reverse()
-    items = _load(ids)
+    items = load(ids)
     page = Page(items)
     if items:
         first, last = Cursor.of(items[0], filters.sort), Cursor.of(items[-1], filters.sort)

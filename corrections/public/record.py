@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ..extensions import db
 from ..models import Article, CorrectionRequest, PublicationType, PublicCorrection, Site
 from ..text import is_number
-from ..urls import public_url_for, url_hash
+from ..urls import public_url_for, safe_link, text_fragment_url, url_hash
 
 PAGE_SIZE = 50          # entries per page of the feed and the read API
 ARTICLES_PER_PAGE = 20  # articles per page of the log
@@ -138,7 +138,6 @@ def _records(site: Site, page: list[tuple[int, datetime]]) -> list[ArticleRecord
 
 def passage_link(entry: PublicCorrection) -> str | None:
     """The article's URL pointing at the corrected passage (a text fragment); None unless http(s)."""
-    from ..dashboard.queries import safe_link, text_fragment_url
     request: CorrectionRequest = entry.request
     return safe_link(text_fragment_url(entry.article.url, request.quote_exact,
                                        request.quote_prefix, request.quote_suffix))

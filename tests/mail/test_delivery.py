@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.mail import delivery
+from corrections.mail import delivery, failures, smtp
 from corrections.models import OutboxMessage, OutboxStatus, utcnow
 from tests.mail.conftest import (
     BOTH_KINDS_OF_SERVER,
@@ -166,7 +166,7 @@ def test_the_smtp_connection_sends_small_writes_at_once(app, smtp_server):
     # A body and then its end of data are two writes; Nagle's algorithm would hold the second
     # until the server's delayed ACK, some 40 ms a message.
     with app.app_context():
-        connection = delivery.SMTPConnection(app.extensions["mail"])
+        connection = smtp.SMTPConnection(app.extensions["mail"])
         with connection:
             assert connection.host.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
@@ -232,7 +232,7 @@ def test_retry_now_puts_a_failed_message_back_and_it_is_delivered(app, smtp_serv
     [message_id] = queue_messages(app, 1, status=OutboxStatus.FAILED, attempts=3,
                                   last_error="550 No such user")
     with app.app_context():
-        assert delivery.retry_now() == 1
+        assert failures.retry_now() == 1
     send_due(app)
     assert smtp_server.message_ids == [message_id]
     assert outbox(app)[0].status is OutboxStatus.SENT

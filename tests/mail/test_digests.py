@@ -4,11 +4,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from corrections.accounts import editors as admin
 from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import NotifyMode, Site, utcnow
 from corrections.notifications import digests
+from corrections.sites import service as sites
 from tests.mail.conftest import outbox, part, worker_writes_due_emails
 
 EDITOR = "editor@news.example.org"
@@ -112,7 +112,7 @@ def switch_mode(app, mode: NotifyMode) -> None:
     """Change the site's mail mode the way the dashboard's site form does."""
     with app.app_context():
         site = db.session.scalar(sa.select(Site))
-        admin.save_site(site, admin.SiteInput(
+        sites.save_site(site, sites.SiteInput(
             key=site.key, name=site.name, origins="\n".join(site.origins),
             notify_emails="\n".join(site.notify_emails), language=site.language,
             notify_mode=mode.value))
