@@ -84,6 +84,7 @@ def create_app(test_config=None):
         from .views import demo
         app.register_blueprint(demo.bp)
 
-    from . import cli
+    from . import cli, webhooks
     cli.init_app(app)
+    webhooks.init_app(app)
     return app

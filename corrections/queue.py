@@ -113,6 +113,7 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
     from . import (
         notifications,  # notifications render templates that may import queue names
     )
+    from .webhooks import service as webhooks
 
     sources, target = TRANSITIONS[action]
     if request.state not in sources:
@@ -178,6 +179,7 @@ def transition(request: CorrectionRequest, action: Action, *, editor: Editor | N
                   to_state=to_state, note=note, created_at=now)
     db.session.add(event)
     notifications.request_changed(request, event)
+    webhooks.queue_for(event)  # in this transaction, like the outbox's emails
     if commit:
         db.session.commit()
     return event

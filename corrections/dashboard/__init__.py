@@ -10,6 +10,7 @@ ADMIN_NAV = [
     ("editors", "dashboard.editors", _l("Editors")),
     ("spam", "dashboard.spam_guards", _l("Spam guards")),
     ("outbox", "outbox.index", _l("Outbox")),
+    ("webhooks", "webhooks.index", _l("Webhooks")),
 ]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import database_problem
 from ..extensions import db
 from ..operations import status
+from ..webhooks import delivery as webhook_delivery
 from . import delivery, digests, events
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
             events.write_due_emails()  # first, so a site over the cap has its requests held
             written = digests.send_due_digests()
             result = delivery.send_due(stop=stop, between_batches=status.record_mail_worker)
+            webhook_delivery.deliver_due(stop=stop, say=say)
         except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
             _forget_session()
             failures += 1
