@@ -23,7 +23,7 @@ TIME_ZONE_REGIONS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asi
                                "Australia", "Europe", "Indian", "Pacific"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 #: Blueprints whose pages belong to a signed-in editor.
-EDITOR_BLUEPRINTS = frozenset({"dashboard", "outbox"})
+EDITOR_BLUEPRINTS = frozenset({"dashboard", "outbox", "webhooks"})
 
 
 def supported(code: str | None) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from corrections.extensions import db
-from corrections.models import PublicationType
+from corrections.models import PublicationType, Role
 from corrections.queue import Action, Details, transition
 from corrections.webhooks import delivery, service, signing
 from corrections.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -444,3 +444,44 @@ def test_the_command_adds_lists_and_removes_endpoints(app, site, receiver):
 def test_the_command_refuses_an_unknown_site(app, site, receiver):
     result = app.test_cli_runner().invoke(args=["webhook", "add", "nope", receiver.url()])
     assert result.exit_code == 1 and "There is no site “nope”." in result.output
+
+
+# --- Ukrainian ---------------------------------------------------------------------------------
+
+def test_the_webhook_pages_in_ukrainian_have_no_english(app, site, make_editor, receiver,
+                                                        published_hook):
+    from tests.test_ukrainian_pages import english_runs, visible_text
+    endpoint, _ = published_hook
+    make_editor(email="admin.uk@news.example.org", role=Role.ADMIN, language="uk")
+    client = app.test_client()
+    assert sign_in(client, "admin.uk@news.example.org").status_code == 303
+    receiver.answers = [(500, {}, 0)]
+    run_worker(app)
+    pages = {path: client.get(path).get_data(as_text=True)
+             for path in ("/dashboard/webhooks", "/dashboard/webhooks/new",
+                          f"/dashboard/webhooks/{endpoint.id}")}
+    pages["added"] = add_on_dashboard(app, client, receiver.url("/other")).get_data(as_text=True)
+    pages["refused"] = add_on_dashboard(app, client, "ftp://x.example.org/", events=[]) \
+        .get_data(as_text=True)
+    for where, page in pages.items():
+        # Event names, the header's name, the site's name and the receiver's own answer are
+        # the same in every language.
+        text = re.sub(r"request\.\w+|Corrections-Signature|HTTP 500[^\n<]*|whsec_\S+|"
+                      r"The Example News", " ", visible_text(page))
+        assert english_runs(text) == [], (where, english_runs(text))
+
+
+def test_the_slack_message_is_in_the_sites_language(app, make_site, report, receiver):
+    make_site(key="kyiv", name="Kyiv Daily News", language="uk")
+    with app.app_context():
+        endpoint = service.add_endpoint(service.site_by_key("kyiv"), receiver.url(),
+                                        ["request.published"], "slack")
+        assert endpoint.format.value == "slack"
+    request_id = report(site="kyiv")
+    publish(app, request_id, "Виправлено години роботи.")
+    run_worker(app)
+    [(_, _, body)] = receiver.requests
+    assert json.loads(body)["text"].startswith(
+        "На Kyiv Daily News опубліковано: Виправлення до «City library reopens»: "
+        "Виправлено години роботи. <")
+    assert "|У публічному журналі>" in json.loads(body)["text"]

@@ -221,7 +221,8 @@ def slack_text(name: str, request: CorrectionRequest, data: dict) -> str:
         if name == "request.created":
             text = _("New suggestion on %(site)s (%(kind)s) for “%(title)s”.", site=site,
                      kind=KIND_NAMES[request.kind], title=title)
-            return f"{text} <{data['link']}|{_('Open it on the dashboard')}>"
+            label = _("Open it on the dashboard")
+            return f"{text} <{data['link']}|{label}>"
         kind = PUBLICATION_LABELS[request.publication_type]
         if name == "request.withdrawn":
             text = _("%(type)s withdrawn on %(site)s for “%(title)s”: %(reason)s", type=kind,
@@ -232,4 +233,5 @@ def slack_text(name: str, request: CorrectionRequest, data: dict) -> str:
         else:
             text = _("%(type)s published on %(site)s for “%(title)s”: %(note)s", type=kind,
                      site=site, title=title, note=_slack_escape(data["note"]))
-        return f"{text} <{data['link']}|{_('On the public record')}>"
+        label = _("On the public record")
+        return f"{text} <{data['link']}|{label}>"
