@@ -485,3 +485,24 @@ def test_the_slack_message_is_in_the_sites_language(app, make_site, report, rece
         "На Kyiv Daily News опубліковано: Виправлення до «City library reopens»: "
         "Виправлено години роботи. <")
     assert "|У публічному журналі>" in json.loads(body)["text"]
+
+
+# --- the mail worker sends them ----------------------------------------------------------------
+
+def test_the_mail_worker_sends_due_webhooks_on_its_round(app, receiver, published_hook):
+    from corrections.mail import worker
+    stop, said = threading.Event(), []
+
+    def run():
+        with app.app_context():
+            worker.run(stop, poll_seconds=0.05, say=said.append)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(10)
+    assert len(receiver.requests) == 1 and not thread.is_alive()
+    assert "Webhooks: delivered 1, to retry 0, failed 0." in said
+    assert deliveries(app)[0].status is DeliveryStatus.DELIVERED

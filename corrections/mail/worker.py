@@ -34,7 +34,7 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
             events.write_due_emails()  # first, so a site over the cap has its requests held
             written = digests.send_due_digests()
             result = delivery.send_due(stop=stop, between_batches=status.record_mail_worker)
-            webhook_delivery.deliver_due(stop=stop, say=say)
+            webhook_delivery.deliver_due(stop=stop, say=say, heartbeat=status.record_mail_worker)
         except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
             _forget_session()
             failures += 1

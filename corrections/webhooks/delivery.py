@@ -140,11 +140,17 @@ def claim(limit: int, *, due_by: datetime, exclude: set[int]) -> tuple[list[int]
     return ids, lease_until
 
 
+#: Seconds between the worker's heartbeats while it sends webhooks (slow receivers add up).
+HEARTBEAT_SECONDS = 5
+
+
 def deliver_due(*, stop: threading.Event | None = None,
-                say: Callable[[str], None] | None = None) -> Report:
-    """Send every delivery due now, batch by batch; each one that fails waits for a later pass."""
+                say: Callable[[str], None] | None = None,
+                heartbeat: Callable[[], None] | None = None) -> Report:
+    """Send every delivery due now, batch by batch; each one that fails waits for a later pass.
+    `heartbeat` (the mail worker's) is called every HEARTBEAT_SECONDS meanwhile."""
     report = Report()
-    due_by = utcnow()
+    due_by = last_beat = utcnow()
     while not (stop and stop.is_set()):
         ids, lease_until = claim(BATCH, due_by=due_by, exclude=report.unsuccessful_ids)
         if not ids:
@@ -156,6 +162,9 @@ def deliver_due(*, stop: threading.Event | None = None,
                 _release(ids[index:])
                 break
             deliver(delivery_id, report)
+            if heartbeat is not None and (utcnow() - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
+                heartbeat()
+                last_beat = utcnow()
     if say is not None and (report.delivered or report.retrying or report.failed):
         say(f"Webhooks: {report}.")
     return report
