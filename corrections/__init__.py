@@ -74,9 +74,12 @@ def create_app(test_config=None):
     from .operations import views as health
     from .public import read_api
     from .public import views as public_record
+    from .webhooks import listeners as webhook_listeners
+    from .webhooks import views as webhook_pages  # noqa: F401 (its pages join the dashboard's)
     from .widget import views as widget
     login.init_app(app)
     listeners.init_app(app)
+    webhook_listeners.init_app(app)
     for blueprint in (intake_api.bp, read_api.bp, intake_form.bp, public_record.bp, widget.bp,
                       accounts.bp, dashboard.bp, email_links.bp, health.bp):
         app.register_blueprint(blueprint)
@@ -85,5 +88,7 @@ def create_app(test_config=None):
         app.register_blueprint(demo.bp)
 
     from . import cli
+    from .webhooks import cli as webhook_cli
     cli.init_app(app)
+    app.cli.add_command(webhook_cli.webhook_cli)
     return app

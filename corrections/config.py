@@ -146,3 +146,14 @@ LOG_LEVEL = "INFO"
 # so admins are warned about two processes counting limits in "memory://" and about
 # X-Forwarded-For arriving while PROXY_FIX_X_FOR is 0.
 PROCESS_STATUS_SECONDS = 60
+
+# Webhooks (docs/webhooks.md), sent by the mail worker. Seconds to wait for a receiver to
+# connect and for each answer; tries before a delivery is marked failed; retry delays double
+# from the base up to the cap, with jitter (seconds).
+WEBHOOK_TIMEOUT = 10
+WEBHOOK_MAX_ATTEMPTS = 10
+WEBHOOK_RETRY_BASE_SECONDS = 30
+WEBHOOK_RETRY_MAX_SECONDS = 3600
+# Endpoints on loopback, private, link-local or multicast addresses are refused (when added and
+# before every delivery) unless this is True: only for tests and receivers on the same network.
+WEBHOOK_ALLOW_PRIVATE = False

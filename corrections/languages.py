@@ -23,7 +23,7 @@ TIME_ZONE_REGIONS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asi
                                "Australia", "Europe", "Indian", "Pacific"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 #: Blueprints whose pages belong to a signed-in editor.
-EDITOR_BLUEPRINTS = frozenset({"dashboard", "outbox"})
+EDITOR_BLUEPRINTS = frozenset({"dashboard"})
 
 
 def supported(code: str | None) -> str | None:
@@ -62,7 +62,8 @@ def select_language() -> str:
                                      if os.environ.get(name)), "").split(".")[0].split(":")[0])
     blueprint = request.blueprint or ""
     editor = g.get("editor_language")
-    if editor is None and blueprint in EDITOR_BLUEPRINTS and current_user.is_authenticated:
+    if editor is None and EDITOR_BLUEPRINTS.intersection(request.blueprints) \
+            and current_user.is_authenticated:
         editor = current_user.language
     explicit = g.get("requested_language") or request.args.get("lang")
     if explicit is None and request.mimetype in FORM_TYPES:

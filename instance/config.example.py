@@ -103,3 +103,12 @@ LOG_FORMAT = "text"
 # LOGIN_RATE_LIMIT_ACCOUNT = "5 per 15 minutes"
 # LOGIN_RATE_LIMIT_CLIENT = "20 per 15 minutes"
 # PASSWORD_RESET_RATE_LIMIT = "5 per hour"
+
+# Webhooks (docs/webhooks.md): seconds a receiver has to connect and answer, tries before a
+# delivery is marked failed, retry delays (doubling from the base up to the cap, seconds).
+# WEBHOOK_TIMEOUT = 10
+# WEBHOOK_MAX_ATTEMPTS = 10
+# WEBHOOK_RETRY_BASE_SECONDS = 30
+# WEBHOOK_RETRY_MAX_SECONDS = 3600
+# Endpoints on loopback, private, link-local or multicast addresses are refused unless True.
+# WEBHOOK_ALLOW_PRIVATE = False

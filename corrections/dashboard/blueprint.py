@@ -16,6 +16,7 @@ ADMIN_NAV = [
     ("editors", "dashboard.editors", _l("Editors")),
     ("spam", "dashboard.spam_guards", _l("Spam guards")),
     ("outbox", "dashboard.outbox", _l("Outbox")),
+    ("webhooks", "dashboard.webhooks.index", _l("Webhooks")),
 ]
 
 

@@ -58,7 +58,7 @@ def change_role(editor_id: int):
 
     def change(editor):
         accounts.change_role(editor, form.role.data or "")
-        return (_("%(email)s is now an accounts.", email=editor.email) if editor.is_admin
+        return (_("%(email)s is now an admin.", email=editor.email) if editor.is_admin
                 else _("%(email)s is now an editor.", email=editor.email))
     return _change_editor(editor_id, change)
 

@@ -1,8 +1,9 @@
-"""The mail worker: run the steps it is given (notifications write due emails and digests),
-deliver due messages, wait, repeat, until told to stop."""
+"""The mail worker: run the steps features registered (notifications write due emails and
+digests; webhooks are sent after the email), deliver due messages, wait, repeat, until told
+to stop."""
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,10 +19,24 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_POLLS = 12
 
 
-def run(stop: threading.Event, *, steps: Sequence[Callable[[], str | None]] = (),
-        poll_seconds: float | None = None, say: Callable[[str], None] = print) -> None:
+#: Where features register their steps (add_step).
+STEPS = "corrections.mail.worker_steps"
+Step = Callable[[threading.Event], "str | None"]
+
+
+def add_step(app, step: Step, *, after_delivery: bool = False) -> None:
+    """Have the worker run `step(stop)` every round, before delivering email (or after); a step
+    may return a line for the worker to say. How features use the worker without this
+    transport knowing them."""
+    steps = app.extensions.setdefault(STEPS, {False: [], True: []})[after_delivery]
+    if step not in steps:
+        steps.append(step)
+
+
+def run(stop: threading.Event, *, poll_seconds: float | None = None,
+        say: Callable[[str], None] = print) -> None:
     """Loop until `stop` is set. Setting it (on SIGTERM) ends the loop after the message in hand.
-    Each round runs `steps` in order (each may return a line to say), then delivers.
+    Each round runs the registered steps before delivery, delivers, then the steps after.
 
     No error ends the loop: it is logged (with its traceback, unless the database is merely
     unreachable) and the worker tries again after a wait that doubles with each failed round.
@@ -32,8 +47,10 @@ def run(stop: threading.Event, *, steps: Sequence[Callable[[], str | None]] = ()
     while not stop.is_set():
         try:
             status.record_mail_worker()
-            said = [line for step in steps if (line := step())]
+            steps = current_app.extensions.get(STEPS, {False: [], True: []})
+            said = [line for step in steps[False] if (line := step(stop))]
             result = delivery.send_due(stop=stop, between_batches=status.record_mail_worker)
+            said += [line for step in steps[True] if (line := step(stop))]
         except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
             _forget_session()
             failures += 1
@@ -52,7 +69,7 @@ def run(stop: threading.Event, *, steps: Sequence[Callable[[], str | None]] = ()
             stop.wait(wait)
             continue
         for line in said:
-            say(f"Mail worker: {line}")
+            say(line)
         if result.sent or result.retrying or result.failed:
             say(f"Mail worker: {result}.")
         if last_problem:

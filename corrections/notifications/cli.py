@@ -12,19 +12,6 @@ from . import digests, events
 mail_cli = AppGroup("mail", help="Deliver email from the outbox.")
 
 
-def _write_due_emails() -> None:
-    events.write_due_emails()  # first, so a site over the cap has its requests held
-
-
-def _write_due_digests() -> str | None:
-    written = digests.send_due_digests()
-    return f"wrote {written} digest(s)." if written else None
-
-
-#: What the worker does each round before delivering, in this order.
-WORKER_STEPS = (_write_due_emails, _write_due_digests)
-
-
 @mail_cli.command("send")
 def send():
     """Deliver what is due in the outbox (digests included) once, then exit."""
@@ -52,5 +39,5 @@ def run_worker(poll):
     config = current_app.config
     click.echo(f"Mail worker: delivering to {config['MAIL_SERVER']}:{config['MAIL_PORT']}; "
                "stop with Ctrl+C or SIGTERM.")
-    worker.run(stop, steps=WORKER_STEPS, poll_seconds=poll, say=click.echo)
+    worker.run(stop, poll_seconds=poll, say=click.echo)
     click.echo("Mail worker: stopped.")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import CorrectionRequest, Event
+from ..webhooks import service as webhooks
 from . import links, notify, readers
 
 #: Events taken in one transaction. A batch shares its look-ups and its commit; on SQLite it
@@ -59,6 +60,7 @@ def write_batch(limit: int = BATCH) -> int:
                 editors[site.id] = links.editors_by_address(
                     notify.unique_addresses(site.notify_emails))
             notify.new_request(request, submission, editors=editors[site.id])
+            webhooks.queue_for(event)  # here, not in the reader's request (its lean write path)
         if submission is not None and submission.notify and submission.email:
             # The client's keyed hash stands for the client: its address is never stored.
             readers.ask_to_confirm(submission, client_key=submission.client_hash)

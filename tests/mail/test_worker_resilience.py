@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.mail import worker
 from corrections.notifications import digests
-from corrections.notifications.cli import WORKER_STEPS
 from corrections.operations.models import ProcessStatus
 from tests.mail.conftest import queue_messages
 from tests.mail_fixtures import PATIENCE
@@ -15,7 +14,7 @@ from tests.mail_fixtures import PATIENCE
 
 def run_worker(app, stop, said):
     with app.app_context():
-        worker.run(stop, steps=WORKER_STEPS, poll_seconds=0.01, say=said.append)
+        worker.run(stop, poll_seconds=0.01, say=said.append)
 
 
 def test_worker_logs_an_unexpected_error_backs_off_and_keeps_delivering(
