@@ -5,8 +5,6 @@ in CORRECTIONS_TEST_REQUIRE (comma-separated: postgresql,redis,chromium,nginx), 
 """
 import functools
 import os
-import re
-import secrets
 
 import flask_migrate
 import pytest
@@ -15,24 +13,21 @@ from werkzeug.security import generate_password_hash
 
 from corrections import create_app
 from corrections.extensions import db
-from corrections.models import CorrectionRequest, Editor, Event, Role, Site, Submission
+from corrections.models import Editor, Role, Site, Submission
 from corrections.notifications import events
 from corrections.urls import origin_of
-from tests.helpers import create_scratch_postgresql
+from tests.helpers import (
+    ORIGIN,
+    PASSWORD,
+    REDIS_URL,
+    SECRET,
+    create_scratch_postgresql,
+    sign_in,
+    suggestion_body,
+    unavailable,
+)
 
-REDIS_URL = os.environ.get("CORRECTIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-REQUIRED = {s.strip() for s in os.environ.get("CORRECTIONS_TEST_REQUIRE", "").split(",") if s.strip()}
 # Made afresh for each test session: a key shipped in the repository would be public.
-SECRET = secrets.token_hex(32)
-
-
-def unavailable(service: str, reason: str):
-    """Skip, or fail when the service was declared mandatory."""
-    if service in REQUIRED:
-        pytest.fail(f"{service} is required here (CORRECTIONS_TEST_REQUIRE) but {reason}",
-                    pytrace=False)
-    pytest.skip(f"{service} is not reachable ({reason}); "
-                f"set CORRECTIONS_TEST_REQUIRE={service} to make this a failure")
 
 
 def pytest_addoption(parser):
@@ -157,9 +152,6 @@ def app_context(app):
         yield
 
 
-ORIGIN = "https://news.example.org"
-
-
 @pytest.fixture
 def make_site(app):
     """Factory: a site, committed. Defaults: key 'news' on https://news.example.org."""
@@ -181,27 +173,6 @@ def site(make_site):
     return make_site()
 
 
-def suggestion_body(**overrides) -> dict:
-    """A valid intake request, as the README shows it; keyword arguments replace fields."""
-    body = {
-        "site": "news",
-        "url": f"{ORIGIN}/2026/11/city-library-reopens",
-        "title": "City library reopens",
-        "quote": {"exact": "more then two hundred", "prefix": "Monday morning, and ",
-                  "suffix": " readers were waiting"},
-        "position": {"start": 120, "end": 141},
-        "kind": "typo",
-        "suggestion": "more than two hundred",
-        "comment": "“then” should be “than”.",
-        "name": "A. Reader",
-        "email": "reader@example.net",
-        "notify": True,
-        "website": "",
-    }
-    body.update(overrides)
-    return body
-
-
 @pytest.fixture
 def post_suggestion(client, site):
     """Post to the JSON intake from the site's own origin."""
@@ -213,17 +184,6 @@ def post_suggestion(client, site):
 
 
 # --- the editors' side: accounts, signing in through the real form, queue items ----------
-
-PASSWORD = "correct horse battery staple"
-_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*?value="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    """A CSRF token for this client's session, read from a page's form."""
-    page = client.get(path)
-    found = _TOKEN.search(page.get_data(as_text=True))
-    assert found, f"no CSRF token on {path} ({page.status_code})"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -250,13 +210,6 @@ def admin(make_editor):
     return make_editor(email="admin@news.example.org", role=Role.ADMIN)
 
 
-def sign_in(client, email="editor@news.example.org", password=PASSWORD, next_path=None):
-    """Sign in through the real form; returns the response (303 on success)."""
-    token = csrf_token(client, "/login")
-    url = "/login" + (f"?next={next_path}" if next_path else "")
-    return client.post(url, data={"csrf_token": token, "email": email, "password": password})
-
-
 @pytest.fixture
 def editor_client(app, editor):
     client = app.test_client()
@@ -269,15 +222,6 @@ def admin_client(app, admin):
     client = app.test_client()
     assert sign_in(client, "admin@news.example.org").status_code == 303
     return client
-
-
-def passage(n: int, **overrides) -> dict:
-    """Intake fields for the n-th distinct passage of the article (never grouped with another)."""
-    fields = {"quote": {"exact": f"passage number {n}", "prefix": "", "suffix": ""},
-              "position": {"start": n * 1000, "end": n * 1000 + 17},
-              "suggestion": f"corrected passage {n}"}
-    fields.update(overrides)
-    return fields
 
 
 @pytest.fixture
@@ -296,32 +240,6 @@ def report(app, site):
             events.write_due_emails()
             return db.session.get(Submission, response.get_json()["id"]).request_id
     return send
-
-
-def get_request(app, request_id: int) -> CorrectionRequest:
-    with app.app_context():
-        item = db.session.get(CorrectionRequest, request_id)
-        db.session.expunge(item)
-        return item
-
-
-def events_of(app, request_id: int) -> list[tuple[str, str | None, str]]:
-    with app.app_context():
-        return [(e.action, e.from_state and e.from_state.value, e.to_state.value)
-                for e in db.session.scalars(sa.select(Event).where(Event.request_id == request_id)
-                                            .order_by(Event.id))]
-
-
-def act(client, request_id: int, action: str, version: int | None = None, **fields):
-    """POST an action from the request's page, with its CSRF token and the version shown."""
-    page = client.get(f"/dashboard/requests/{request_id}").get_data(as_text=True)
-    token = _TOKEN.search(page).group(1)
-    if version is None:
-        found = re.search(r'name="[\w-]*version" type="hidden" value="(\d+)"', page)
-        version = int(found.group(1)) if found else 1
-    data = {f"{action}-csrf_token": token, f"{action}-version": str(version)}
-    data.update({f"{action}-{name}": value for name, value in fields.items()})
-    return client.post(f"/dashboard/requests/{request_id}/{action}", data=data)
 
 
 # --- every /api/v1 answer the tests produce is checked against the OpenAPI document -------------

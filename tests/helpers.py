@@ -1,8 +1,10 @@
 """Small helpers shared by tests and benchmarks."""
 import os
 import re
+import secrets
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from corrections.extensions import db
@@ -26,10 +28,13 @@ def row_counts(app) -> dict[str, int]:
 NOTHING = {"article": 0, "correction_request": 0, "submission": 0, "event": 0, "outbox_message": 0}
 
 
+_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*?value="([^"]+)"')
+
+
 def csrf_token_in(html: bytes | str) -> str:
-    """The CSRF token of the form in a page."""
+    """The CSRF token of the (first) form in a page: the one scraper every test uses."""
     text = html.decode() if isinstance(html, bytes) else html
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text)
+    match = _TOKEN.search(text)
     assert match, "the page has no CSRF token"
     return match.group(1)
 
@@ -92,3 +97,99 @@ def create_scratch_postgresql(prefix: str):
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     return admin.url.set(database=name).render_as_string(hide_password=False), drop
+
+
+# --- moved from conftest: plain helpers, imported by tests and fixtures alike ------------
+
+REDIS_URL = os.environ.get("CORRECTIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+REQUIRED = {s.strip() for s in os.environ.get("CORRECTIONS_TEST_REQUIRE", "").split(",") if s.strip()}
+
+
+SECRET = secrets.token_hex(32)
+
+
+def unavailable(service: str, reason: str):
+    """Skip, or fail when the service was declared mandatory."""
+    if service in REQUIRED:
+        pytest.fail(f"{service} is required here (CORRECTIONS_TEST_REQUIRE) but {reason}",
+                    pytrace=False)
+    pytest.skip(f"{service} is not reachable ({reason}); "
+                f"set CORRECTIONS_TEST_REQUIRE={service} to make this a failure")
+
+
+ORIGIN = "https://news.example.org"
+
+
+def suggestion_body(**overrides) -> dict:
+    """A valid intake request, as the README shows it; keyword arguments replace fields."""
+    body = {
+        "site": "news",
+        "url": f"{ORIGIN}/2026/11/city-library-reopens",
+        "title": "City library reopens",
+        "quote": {"exact": "more then two hundred", "prefix": "Monday morning, and ",
+                  "suffix": " readers were waiting"},
+        "position": {"start": 120, "end": 141},
+        "kind": "typo",
+        "suggestion": "more than two hundred",
+        "comment": "“then” should be “than”.",
+        "name": "A. Reader",
+        "email": "reader@example.net",
+        "notify": True,
+        "website": "",
+    }
+    body.update(overrides)
+    return body
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """A CSRF token for this client's session, read from a page's form."""
+    page = client.get(path)
+    assert page.status_code < 400, f"no page at {path} ({page.status_code})"
+    return csrf_token_in(page.get_data(as_text=True))
+
+
+def sign_in(client, email="editor@news.example.org", password=PASSWORD, next_path=None):
+    """Sign in through the real form; returns the response (303 on success)."""
+    token = csrf_token(client, "/login")
+    url = "/login" + (f"?next={next_path}" if next_path else "")
+    return client.post(url, data={"csrf_token": token, "email": email, "password": password})
+
+
+def passage(n: int, **overrides) -> dict:
+    """Intake fields for the n-th distinct passage of the article (never grouped with another)."""
+    fields = {"quote": {"exact": f"passage number {n}", "prefix": "", "suffix": ""},
+              "position": {"start": n * 1000, "end": n * 1000 + 17},
+              "suggestion": f"corrected passage {n}"}
+    fields.update(overrides)
+    return fields
+
+
+def get_request(app, request_id: int) -> CorrectionRequest:
+    with app.app_context():
+        item = db.session.get(CorrectionRequest, request_id)
+        db.session.expunge(item)
+        return item
+
+
+def events_of(app, request_id: int) -> list[tuple[str, str | None, str]]:
+    with app.app_context():
+        return [(e.action, e.from_state and e.from_state.value, e.to_state.value)
+                for e in db.session.scalars(sa.select(Event).where(Event.request_id == request_id)
+                                            .order_by(Event.id))]
+
+
+def act(client, request_id: int, action: str, version: int | None = None, **fields):
+    """POST an action from the request's page, with its CSRF token and the version shown."""
+    page = client.get(f"/dashboard/requests/{request_id}").get_data(as_text=True)
+    token = _TOKEN.search(page).group(1)
+    if version is None:
+        found = re.search(r'name="[\w-]*version" type="hidden" value="(\d+)"', page)
+        version = int(found.group(1)) if found else 1
+    data = {f"{action}-csrf_token": token, f"{action}-version": str(version)}
+    data.update({f"{action}-{name}": value for name, value in fields.items()})
+    return client.post(f"/dashboard/requests/{request_id}/{action}", data=data)

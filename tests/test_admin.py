@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import Editor, NotifyMode, OutboxMessage, Role, Site
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.helpers import PASSWORD, csrf_token, sign_in
 
 SITE_FORM = {"key": "gazette", "name": "The Gazette",
              "origins": "https://gazette.example\nhttps://www.gazette.example:8443",

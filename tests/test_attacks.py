@@ -14,16 +14,19 @@ from corrections import create_app
 from corrections.extensions import db
 from corrections.models import Article, CorrectionRequest, OutboxMessage, Submission
 from corrections.notifications import events
-from tests.conftest import (
+from tests.helpers import (
+    NOTHING,
     ORIGIN,
     PASSWORD,
     act,
     csrf_token,
     passage,
+    publish,
+    request_ids,
+    row_counts,
     sign_in,
     suggestion_body,
 )
-from tests.helpers import NOTHING, publish, request_ids, row_counts
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HEADLINE = "City library reopens"

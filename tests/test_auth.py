@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import Editor, Role
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.helpers import PASSWORD, csrf_token, sign_in
 
 GENERIC = "The email address or the password is not right"
 

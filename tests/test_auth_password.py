@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import Editor, OutboxMessage
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.helpers import PASSWORD, csrf_token, sign_in
 
 NEW_PASSWORD = "a brand new long password"
 SENT = "a link to choose a new password is on its way"

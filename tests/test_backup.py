@@ -22,8 +22,13 @@ from corrections.notifications.models import MailUnsubscribe, UsedActionToken
 from corrections.operations import backup
 from corrections.operations.status import record_mail_worker
 from corrections.workflow.transitions import Action, Details, transition
-from tests.conftest import SECRET, passage, suggestion_body
-from tests.helpers import create_scratch_postgresql, publish
+from tests.helpers import (
+    SECRET,
+    create_scratch_postgresql,
+    passage,
+    publish,
+    suggestion_body,
+)
 
 
 def make_app(url: str, tmp_path):
@@ -55,7 +60,7 @@ def postgresql_url(instance):
     try:
         url, drop = create_scratch_postgresql("corrections_backup")
     except sa.exc.OperationalError as error:
-        from tests.conftest import unavailable
+        from tests.helpers import unavailable
         unavailable("postgresql", str(error.orig).splitlines()[0])
     yield url
     drop()

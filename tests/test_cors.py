@@ -1,6 +1,5 @@
 """CORS: answered only for the sites' own origins, never with credentials."""
-from tests.conftest import ORIGIN
-from tests.helpers import NOTHING, row_counts
+from tests.helpers import NOTHING, ORIGIN, row_counts
 
 PREFLIGHT = {"Access-Control-Request-Method": "POST",
              "Access-Control-Request-Headers": "content-type"}

@@ -8,8 +8,14 @@ from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, Event, OutboxMessage
 from corrections.workflow import transitions
 from corrections.workflow.transitions import Action, Details
-from tests.conftest import act, csrf_token, events_of, get_request, passage
-from tests.helpers import confirm_addresses
+from tests.helpers import (
+    act,
+    confirm_addresses,
+    csrf_token,
+    events_of,
+    get_request,
+    passage,
+)
 
 
 def apply(app, request_id: int, action: Action, editor_id: int | None = None, **details):

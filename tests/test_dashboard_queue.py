@@ -11,7 +11,7 @@ from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, QueueCount
 from corrections.workflow import transitions
 from corrections.workflow.transitions import Action, Details
-from tests.conftest import passage
+from tests.helpers import passage
 
 
 def listed(response) -> list[int]:
@@ -119,7 +119,7 @@ def test_filter_by_kind(editor_client, report):
 
 
 def test_filter_by_article(editor_client, report):
-    from tests.conftest import ORIGIN
+    from tests.helpers import ORIGIN
     report(**passage(1))
     elsewhere = report(**passage(2, url=f"{ORIGIN}/another-story"))
     page = editor_client.get("/dashboard/").get_data(as_text=True)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from corrections.dashboard import queries
 from corrections.extensions import db
 from corrections.models import Submission
-from tests.conftest import passage
+from tests.helpers import passage
 from tests.test_dashboard_queue import listed, tab_count
 
 

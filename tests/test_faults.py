@@ -13,9 +13,17 @@ import sqlalchemy as sa
 from corrections import create_app
 from corrections.extensions import db
 from corrections.models import Site
-from tests.conftest import ORIGIN, PASSWORD, SECRET, suggestion_body
 from tests.faults import RedisServer, Relay
-from tests.helpers import NOTHING, create_scratch_postgresql, csrf_token_in, row_counts
+from tests.helpers import (
+    NOTHING,
+    ORIGIN,
+    PASSWORD,
+    SECRET,
+    create_scratch_postgresql,
+    csrf_token_in,
+    row_counts,
+    suggestion_body,
+)
 
 
 def make_app(url: str, **settings):
@@ -122,7 +130,7 @@ def postgresql():
     try:
         url, drop = create_scratch_postgresql("corrections_fault")
     except sa.exc.OperationalError as error:
-        from tests.conftest import unavailable
+        from tests.helpers import unavailable
         unavailable("postgresql", str(error.orig).splitlines()[0])
     direct = make_app(url)
     with direct.app_context():
@@ -197,7 +205,7 @@ def test_app_serves_on_after_postgresql_drops_its_connections(postgresql, pg_app
 @pytest.fixture
 def redis_server():
     if not shutil.which("redis-server"):
-        from tests.conftest import unavailable
+        from tests.helpers import unavailable
         unavailable("redis", "redis-server is not installed")
     server = RedisServer().start()
     yield server
@@ -235,7 +243,7 @@ def test_redis_unreachable_falls_back_to_limits_in_memory_with_a_warning(
 def test_sign_in_works_while_redis_is_unreachable(redis_limited_app, redis_server, make_editor):
     make_editor()
     redis_server.stop()
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
     client = redis_limited_app.test_client()
     wrong = sign_in(client, password="not the password at all")
     assert wrong.status_code == 200 and "not right" in wrong.get_data(as_text=True)

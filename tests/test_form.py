@@ -3,8 +3,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Submission
-from tests.conftest import ORIGIN
-from tests.helpers import NOTHING, csrf_token_in, row_counts
+from tests.helpers import NOTHING, ORIGIN, csrf_token_in, row_counts
 
 ARTICLE = f"{ORIGIN}/2026/11/city-library-reopens"
 

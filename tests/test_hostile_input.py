@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import Role
-from tests.conftest import ORIGIN, csrf_token, sign_in, suggestion_body
+from tests.helpers import ORIGIN, csrf_token, sign_in, suggestion_body
 
 SURROGATE = "\ud800"
 NUL = "a\x00b"

@@ -14,7 +14,7 @@ from corrections.models import (
     Submission,
 )
 from corrections.notifications import events
-from tests.conftest import ORIGIN, suggestion_body
+from tests.helpers import ORIGIN, suggestion_body
 
 
 def requests_in(app):

@@ -1,8 +1,7 @@
 """Bad input to the JSON intake: a clear 4xx in the JSON error shape, and nothing stored."""
 import pytest
 
-from tests.conftest import ORIGIN, suggestion_body
-from tests.helpers import NOTHING, row_counts
+from tests.helpers import NOTHING, ORIGIN, row_counts, suggestion_body
 
 ZERO_WIDTH = "\u200b\u200d\u2060\ufeff\u202e"
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import Site, Submission
-from tests.conftest import ORIGIN, SECRET, suggestion_body
+from tests.helpers import ORIGIN, SECRET, suggestion_body
 from tests.mail_fixtures import PATIENCE
 
 OTHER_ORIGIN = "https://other.example.org"
@@ -70,7 +70,7 @@ def test_every_change_to_a_site_moves_its_version(app, make_site):
 WRITER = """
 import json, sys
 from corrections import create_app
-from tests.conftest import ORIGIN, suggestion_body
+from tests.helpers import ORIGIN, suggestion_body
 config, number, count = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 client = create_app(config).test_client()
 statuses = [client.post("/api/v1/suggestions", headers={"Origin": ORIGIN}, json=suggestion_body(

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Event, OutboxMessage
-from tests.conftest import ORIGIN, suggestion_body
+from tests.helpers import ORIGIN, suggestion_body
 
 
 @pytest.fixture

@@ -7,8 +7,15 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Editor, OutboxMessage, utcnow
 from corrections.notifications import events
-from tests.conftest import ORIGIN, csrf_token, sign_in, suggestion_body
-from tests.helpers import NOTHING, csrf_token_in, row_counts
+from tests.helpers import (
+    NOTHING,
+    ORIGIN,
+    csrf_token,
+    csrf_token_in,
+    row_counts,
+    sign_in,
+    suggestion_body,
+)
 
 ARTICLE = f"{ORIGIN}/2026/11/city-library-reopens"
 

@@ -14,7 +14,7 @@ from corrections.extensions import db
 from corrections.models import utcnow
 from corrections.operations.models import ProcessStatus
 from corrections.operations.status import record_mail_worker
-from tests.conftest import ORIGIN, sign_in, suggestion_body
+from tests.helpers import ORIGIN, sign_in, suggestion_body
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,7 @@ from corrections.models import (
     utcnow,
 )
 from corrections.notifications.models import MailUnsubscribe, ReaderAddress
-from tests.conftest import passage
-from tests.helpers import confirm_addresses
+from tests.helpers import confirm_addresses, passage
 
 READER = "reader@example.net"
 

@@ -1,8 +1,7 @@
 """The public corrections log and its Atom feed."""
 import xml.etree.ElementTree as ET
 
-from tests.conftest import ORIGIN
-from tests.helpers import publish, request_ids
+from tests.helpers import ORIGIN, publish, request_ids
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

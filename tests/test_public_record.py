@@ -12,8 +12,15 @@ from pyld import jsonld
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Event, PublicCorrection, Site
 from corrections.public import record
-from tests.conftest import ORIGIN, act, events_of, get_request, passage
-from tests.helpers import publish
+from tests.helpers import (
+    ORIGIN,
+    act,
+    csrf_token_in,
+    events_of,
+    get_request,
+    passage,
+    publish,
+)
 
 ARTICLE = f"{ORIGIN}/2026/11/city-library-reopens"
 
@@ -352,7 +359,7 @@ def test_the_publisher_names_the_corrections_policy_the_admin_set(app, client, a
     with app.app_context():
         site_id = db.session.scalar(sa.select(Site.id))
     form = admin_client.get(f"/dashboard/sites/{site_id}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    token = csrf_token_in(form)
     response = admin_client.post(f"/dashboard/sites/{site_id}", data={
         "csrf_token": token, "key": "news", "name": "The Example News", "origins": ORIGIN,
         "notify_emails": "desk@news.example.org", "language": "en", "notify_mode": "immediate",
@@ -370,7 +377,7 @@ def test_a_corrections_policy_that_is_not_a_web_address_is_refused(app, admin_cl
     with app.app_context():
         site_id = db.session.scalar(sa.select(Site.id))
     form = admin_client.get(f"/dashboard/sites/{site_id}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    token = csrf_token_in(form)
     response = admin_client.post(f"/dashboard/sites/{site_id}", data={
         "csrf_token": token, "key": "news", "name": "The Example News", "origins": ORIGIN,
         "notify_emails": "desk@news.example.org", "language": "en", "notify_mode": "immediate",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from corrections.clients import client_key
-from tests.conftest import ORIGIN, suggestion_body
+from tests.helpers import ORIGIN, suggestion_body
 
 
 def send(client, ip="198.51.100.7", **changes):
@@ -142,7 +142,7 @@ def test_the_form_says_when_the_site_limit_is_reached(app_factory, make_site):
 
 
 def test_sign_in_attempts_from_one_ipv6_network_share_a_limit(app_factory, make_editor):
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
     app = app_factory(LOGIN_RATE_LIMIT_CLIENT="2 per 15 minutes")
     make_editor()
     for n in range(2):

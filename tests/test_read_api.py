@@ -1,8 +1,7 @@
 """GET /api/v1/corrections: an article's published corrections, public, cached, open to any origin."""
 import pytest
 
-from tests.conftest import ORIGIN, get_request, passage
-from tests.helpers import publish
+from tests.helpers import ORIGIN, get_request, passage, publish
 
 ARTICLE = f"{ORIGIN}/2026/11/city-library-reopens"
 
@@ -274,7 +273,7 @@ def test_a_repeated_question_is_answered_before_flask_while_nothing_changed(app,
 
 
 def test_a_new_title_of_a_corrected_article_is_seen_at_once(app, client, editor_client, report):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
     request_id = report(title="Old title")
     publish(app, request_id, "Fixed.")
     assert corrections(client).get_json()["corrections"][0]["article"]["title"] == "Old title"

@@ -14,7 +14,7 @@ from corrections.accounts import service as accounts
 from corrections.extensions import db
 from corrections.models import Editor, EditorSession
 from corrections.security import PUBLISHED_SECRET_KEYS, secret_key_problem
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.helpers import PASSWORD, csrf_token, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 

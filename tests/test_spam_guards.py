@@ -8,8 +8,16 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.intake import suggestions
 from corrections.models import BlockEntry, RefusalCount, Submission
-from tests.conftest import ORIGIN, act, csrf_token, passage, suggestion_body
-from tests.helpers import NOTHING, csrf_token_in, row_counts
+from tests.helpers import (
+    NOTHING,
+    ORIGIN,
+    act,
+    csrf_token,
+    csrf_token_in,
+    passage,
+    row_counts,
+    suggestion_body,
+)
 
 
 def refusals(app) -> dict[str, int]:

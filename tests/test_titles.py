@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import Article, Event, OutboxMessage, Submission
 from corrections.text import clean_title
-from tests.conftest import csrf_token, passage
-from tests.helpers import publish, request_ids
+from tests.helpers import csrf_token, passage, publish, request_ids
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITE = "The Example News"

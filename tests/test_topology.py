@@ -10,8 +10,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import unavailable
-from tests.helpers import create_scratch_postgresql
+from tests.helpers import create_scratch_postgresql, unavailable
 from tests.mail_fixtures import SMTPServer
 from tests.topology import ADMIN, ADMIN_PASSWORD, NGINX, ORIGIN, SECRET, Topology
 from tests.web import WebClient
@@ -36,7 +35,7 @@ def body(n: int, **changes) -> dict:
 def topology(tmp_path_factory):
     if not shutil.which(NGINX) and not shutil.os.path.exists(NGINX):
         unavailable("nginx", "the nginx binary is not installed (apt-get install nginx)")
-    from tests.conftest import REDIS_URL
+    from tests.helpers import REDIS_URL
     try:
         import redis
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()

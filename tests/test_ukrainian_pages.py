@@ -23,8 +23,14 @@ from corrections.models import (
 )
 from corrections.notifications import events, links, readers
 from corrections.notifications import notify as notifications
-from tests.conftest import ORIGIN, csrf_token, sign_in, suggestion_body
-from tests.helpers import csrf_token_in, publish
+from tests.helpers import (
+    ORIGIN,
+    csrf_token,
+    csrf_token_in,
+    publish,
+    sign_in,
+    suggestion_body,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Names and notations that are the same in every language.

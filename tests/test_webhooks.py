@@ -16,8 +16,7 @@ from corrections.sites import service as sites
 from corrections.webhooks import delivery, service, signing
 from corrections.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from corrections.workflow.transitions import Action, Details, transition
-from tests.conftest import csrf_token, sign_in
-from tests.helpers import publish
+from tests.helpers import csrf_token, publish, sign_in
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "webhooks.md"
 READER = ("A. Reader", "reader@example.net", "should be")  # name, email, part of the comment

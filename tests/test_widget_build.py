@@ -14,7 +14,7 @@ from corrections.widget.build import (
     built_name,
     strings,
 )
-from tests.conftest import unavailable
+from tests.helpers import unavailable
 
 WORDS = strings()
 

@@ -13,9 +13,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from tests.helpers import csrf_token_in
+
 ROOT = Path(__file__).resolve().parents[1]
 TLS_CERTIFICATE = ROOT / "tests/tls/localhost.crt"
-_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*?value="([^"]+)"')
 _LINK = re.compile(r'href="(/[^"#]*)"')
 
 
@@ -36,9 +37,7 @@ class Reply:
         return self.headers.get(name)
 
     def csrf_token(self) -> str:
-        found = _TOKEN.search(self.text)
-        assert found, f"no CSRF token in the page ({self.status})"
-        return found.group(1)
+        return csrf_token_in(self.text)
 
     def links(self) -> list[str]:
         return [link.replace("&amp;", "&") for link in _LINK.findall(self.text)]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
 import statistics
 import tempfile
 import time
@@ -29,7 +28,7 @@ from corrections import create_app
 from corrections.dashboard import queries
 from corrections.extensions import db
 from corrections.models import Editor, Role, Site
-from tests.helpers import create_scratch_postgresql
+from tests.helpers import create_scratch_postgresql, csrf_token_in
 
 GOAL = 1.5
 PASSWORD = "benchmark password"
@@ -156,7 +155,7 @@ def grow(app, start: int, end: int, site_ids, editor_ids, chunk: int = 100_000) 
 def signed_in_client(app):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     response = client.post("/login", data={"csrf_token": token, "email": "bench@example.org",
                                            "password": PASSWORD})
     assert response.status_code == 303, "the benchmark editor could not sign in"

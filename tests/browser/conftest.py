@@ -8,7 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.widget_host import app_servers, host_site, page_errors  # noqa: F401 (fixtures)
-from tests.conftest import unavailable
+from tests.helpers import unavailable
 
 CHROMIUM = os.environ.get("CORRECTIONS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

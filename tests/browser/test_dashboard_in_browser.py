@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, Event
 from tests.browser.axe import axe_violations
-from tests.conftest import ORIGIN, PASSWORD, passage
+from tests.helpers import ORIGIN, PASSWORD, passage
 
 PHONE = {"width": 390, "height": 844}
 

@@ -6,7 +6,7 @@ from werkzeug.security import generate_password_hash
 from corrections.extensions import db
 from corrections.mail import delivery
 from corrections.models import CorrectionRequest, Editor, Site, State
-from tests.conftest import ORIGIN, suggestion_body
+from tests.helpers import ORIGIN, suggestion_body
 from tests.mail.conftest import part
 from tests.mail_fixtures import SMTPServer
 

@@ -4,7 +4,7 @@ import pytest
 
 from corrections.mail import delivery
 from tests.browser.test_dashboard_in_browser import sign_in
-from tests.conftest import ORIGIN, suggestion_body
+from tests.helpers import ORIGIN, suggestion_body
 from tests.mail.conftest import part
 from tests.mail_fixtures import SMTPServer
 

@@ -4,7 +4,7 @@ from tests.browser.test_dashboard_in_browser import (
     csp_violations,
     no_sideways_scrolling,
 )
-from tests.conftest import ORIGIN, PASSWORD, suggestion_body
+from tests.helpers import ORIGIN, PASSWORD, suggestion_body
 
 
 def test_an_admin_blocks_a_phrase_and_sees_it_refuse(app, site, admin, live_server, browser,

@@ -13,8 +13,7 @@ from corrections.models import CorrectionRequest, Role, Site, State
 from tests.browser.axe import axe_violations
 from tests.browser.conftest import LiveServer
 from tests.browser.widget_host import article_page, drag_select, widget_dialog
-from tests.conftest import PASSWORD
-from tests.helpers import publish
+from tests.helpers import PASSWORD, publish
 
 UKRAINIAN = """<h1>Міська бібліотека знову відкрита</h1>
 <p>Після року ремонту центральна бібліотека відкрилася в понеділок, і понад двісті читачів

@@ -81,7 +81,7 @@ def suggest(client):
     let the mail worker write the emails it calls for.
     The reader does not ask for the outcome unless `notify=True` is given: editors' mail is
     what most tests here look at, and a reader who asks gets an email of their own."""
-    from tests.conftest import ORIGIN, suggestion_body
+    from tests.helpers import ORIGIN, suggestion_body
 
     def post(**overrides):
         overrides.setdefault("notify", False)

@@ -155,7 +155,7 @@ def capped(app_factory, smtp_server, make_site, make_editor):
 
 
 def capped_suggest(app, n):
-    from tests.conftest import ORIGIN, suggestion_body
+    from tests.helpers import ORIGIN, suggestion_body
     response = app.test_client().post("/api/v1/suggestions", headers={"Origin": ORIGIN},
                                       json=suggestion_body(notify=False, position=None, quote={
                                           "exact": f"passage number {n}", "prefix": "", "suffix": ""}))

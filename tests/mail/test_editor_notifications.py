@@ -158,7 +158,7 @@ def test_an_article_without_a_title_is_named_by_its_address_once(app, post_sugge
 
 def accept_before_the_worker_writes(app, client, two_addresses):
     """A reader reports; an editor accepts the request before the mail worker gets to it."""
-    from tests.conftest import ORIGIN, suggestion_body
+    from tests.helpers import ORIGIN, suggestion_body
     response = client.post("/api/v1/suggestions", headers={"Origin": ORIGIN},
                            json=suggestion_body(notify=False))
     assert response.status_code == 201

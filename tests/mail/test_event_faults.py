@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import Event, OutboxMessage
-from tests.conftest import ORIGIN, SECRET, suggestion_body
+from tests.helpers import ORIGIN, SECRET, suggestion_body
 from tests.mail_fixtures import PATIENCE, SilentServer, finish, flask_command
 
 EDITOR, DESK, READER = "editor@news.example.org", "desk@news.example.org", "reader@example.net"

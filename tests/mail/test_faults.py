@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from corrections.extensions import db
 from corrections.models import CorrectionRequest, OutboxMessage, OutboxStatus, utcnow
-from tests.conftest import SECRET
+from tests.helpers import SECRET
 from tests.mail.conftest import BOTH_KINDS_OF_SERVER, outbox, queue_messages
 from tests.mail_fixtures import finish, flask_command
 

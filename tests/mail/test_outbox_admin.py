@@ -3,8 +3,7 @@ import pytest
 
 from corrections.mail import delivery
 from corrections.models import OutboxStatus, Role
-from tests.conftest import sign_in
-from tests.helpers import csrf_token_in
+from tests.helpers import csrf_token_in, sign_in
 from tests.mail.conftest import outbox, queue_messages
 
 

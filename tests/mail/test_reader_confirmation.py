@@ -13,8 +13,7 @@ from corrections.notifications import readers
 from corrections.notifications.models import MailUnsubscribe, ReaderAddress
 from corrections.notifications.readers import UNSUBSCRIBE_SALT
 from corrections.workflow import transitions
-from tests.conftest import ORIGIN, suggestion_body
-from tests.helpers import confirm_addresses, csrf_token_in
+from tests.helpers import ORIGIN, confirm_addresses, csrf_token_in, suggestion_body
 from tests.mail.conftest import outbox, part
 
 READER = "reader@example.net"
