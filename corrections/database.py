@@ -1,6 +1,7 @@
 """Engine settings: SQLite that behaves under a multi-threaded web server, PostgreSQL that
 fails fast when it cannot be reached, and connections checked before use after a restart."""
 import functools
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask
@@ -61,3 +62,28 @@ def init_app(app: Flask) -> None:
             sa.event.listen(engine, "connect",
                             functools.partial(_configure_sqlite, busy_timeout_ms=busy_timeout_ms))
             sa.event.listen(engine, "checkout", _begin_immediate)
+
+
+def lease_due(model, pending, *, limit: int, due_by: datetime, exclude: set[int],
+              lease_until: datetime) -> list[int]:
+    """Lease up to `limit` rows of a work queue (the outbox, webhook deliveries) that are
+    `pending`, due by `due_by` and not leased, to this worker until `lease_until`; return their
+    ids. PostgreSQL skips rows another worker has locked; SQLite takes the write lock before
+    reading, so no two workers ever hold the same row."""
+    due = (sa.select(model.id)
+           .where(model.status == pending, model.next_attempt_at <= due_by,
+                  sa.or_(model.lease_until.is_(None), model.lease_until <= due_by))
+           .order_by(model.next_attempt_at, model.id).limit(limit))
+    if exclude:
+        due = due.where(model.id.not_in(exclude))
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            due = due.with_for_update(skip_locked=True)
+        ids = list(connection.scalars(due))
+        if ids:
+            connection.execute(sa.update(model).where(model.id.in_(ids))
+                               .values(lease_until=lease_until))
+        connection.commit()
+    return ids

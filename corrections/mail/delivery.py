@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from ..database import lease_due
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
 from .mime import address, render
@@ -68,25 +69,8 @@ def retry_delay(attempts: int, *, base: float, cap: float, rng: random.Random | 
 def claim(limit: int, *, due_by: datetime, exclude: set[int] = frozenset()) -> tuple[list[int], datetime]:
     """Lease up to `limit` due messages to this worker; return their ids and the lease's end."""
     lease_until = utcnow() + timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
-    due = (sa.select(OutboxMessage.id)
-           .where(OutboxMessage.status == OutboxStatus.PENDING,
-                  OutboxMessage.next_attempt_at <= due_by,
-                  sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= due_by))
-           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-           .limit(limit))
-    if exclude:
-        due = due.where(OutboxMessage.id.not_in(exclude))
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # Take the write lock before reading, so no other worker reads the same rows.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            due = due.with_for_update(skip_locked=True)
-        ids = list(connection.scalars(due))
-        if ids:
-            connection.execute(sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                               .values(lease_until=lease_until))
-        connection.commit()
+    ids = lease_due(OutboxMessage, OutboxStatus.PENDING, limit=limit, due_by=due_by,
+                    exclude=exclude, lease_until=lease_until)
     return ids, lease_until
 
 

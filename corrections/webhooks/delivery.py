@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
+from ..database import lease_due
 from ..extensions import db
 from ..mail.delivery import retry_delay
 from ..models import utcnow
@@ -119,24 +120,8 @@ def claim(limit: int, *, due_by: datetime, exclude: set[int]) -> tuple[list[int]
     """Lease up to `limit` due deliveries to this worker; return their ids and the lease's end."""
     timeout = current_app.config["WEBHOOK_TIMEOUT"]
     lease_until = utcnow() + timedelta(seconds=limit * 2 * timeout + 60)
-    due = (sa.select(WebhookDelivery.id)
-           .where(WebhookDelivery.status == DeliveryStatus.PENDING,
-                  WebhookDelivery.next_attempt_at <= due_by,
-                  sa.or_(WebhookDelivery.lease_until.is_(None),
-                         WebhookDelivery.lease_until <= due_by))
-           .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
-    if exclude:
-        due = due.where(WebhookDelivery.id.not_in(exclude))
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before reading
-        else:
-            due = due.with_for_update(skip_locked=True)
-        ids = list(connection.scalars(due))
-        if ids:
-            connection.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id.in_(ids))
-                               .values(lease_until=lease_until))
-        connection.commit()
+    ids = lease_due(WebhookDelivery, DeliveryStatus.PENDING, limit=limit, due_by=due_by,
+                    exclude=exclude, lease_until=lease_until)
     return ids, lease_until
 
 
