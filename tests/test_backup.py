@@ -134,7 +134,7 @@ def test_round_trip_sqlite_to_postgresql_to_sqlite_keeps_every_row(sqlite_url, p
 
     postgres = migrated(postgresql_url, tmp_path)
     imported = import_from(postgres, export_to(source, tmp_path / "desk.jsonl"))
-    assert "2 editor account(s) have no password here yet" in imported.output
+    assert "2 editor accounts have no password here yet" in imported.output
     assert tables(postgres) == original
     assert queue_counts(postgres) == queue_counts(source)
 
