@@ -162,7 +162,7 @@ def test_export_leaves_out_password_hashes_and_delivered_mail_and_says_so(sqlite
     fill(app)
     lines = export_to(app, tmp_path / "desk.jsonl").read_text().splitlines()
     header, trailer = json.loads(lines[0]), json.loads(lines[-1])
-    assert header["format"] == "corrections-export" and header["schema"] == "0009"
+    assert header["format"] == "corrections-export" and header["schema"] == "0010"
     assert {"editor.password_hash", "outbox_message rows", "queue_count",
             "process_status"} <= set(header["left_out"])
     assert "scrypt" not in "\n".join(lines) and "password_hash" not in "\n".join(lines[1:])

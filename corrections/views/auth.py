@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from .. import accounts
+from .. import accounts, languages
 from ..clients import client_key
 from ..extensions import limiter, login_manager
 
@@ -216,6 +216,7 @@ def _choose_password(purpose: accounts.LinkPurpose, token: str):
         editor = accounts.editor_for_link(token, purpose)
     except accounts.PasswordLinkError as problem:
         return render_template("auth/link_invalid.html", message=str(problem)), 400
+    languages.use_editor(editor.language)  # the link names its editor: their language
     form = NewPasswordForm()
     error, status = None, 200
     if form.validate_on_submit():
