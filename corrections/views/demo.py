@@ -1,9 +1,19 @@
-"""The demo article page that `make run` shows a newcomer (only served when DEMO is on)."""
+"""The demo article page that `make run` shows a newcomer (only served when DEMO is on).
+
+It is in the visitor's language (`?lang=`, else Accept-Language), so the widget on it is too.
+"""
+import sqlalchemy as sa
 from flask import Blueprint, render_template
 
+from ..extensions import db
+from ..models import Site
+
 bp = Blueprint("demo", __name__, url_prefix="/demo")
+#: The demo site's key and the name `flask --app corrections demo` gives it.
+SITE_KEY, SITE_NAME = "demo", "The Daily Demo"
 
 
 @bp.get("/")
 def article():
-    return render_template("demo/article.html")
+    name = db.session.scalar(sa.select(Site.name).where(Site.key == SITE_KEY))
+    return render_template("demo/article.html", site_name=name or SITE_NAME)
