@@ -14,14 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Request, current_app
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import addresses, clients, sites, spam
+from . import addresses, clients, languages, sites, spam
 from .extensions import db
 from .models import (
     OPEN_STATES,
@@ -485,7 +485,7 @@ def _submit(connection: sa.Connection, suggestion: Suggestion, client: Client, *
         "comment": suggestion.comment, "name": suggestion.name, "email": suggestion.email,
         "notify": suggestion.notify, "client_hash": client_hash,
         "user_agent": clean_header(client.user_agent, USER_AGENT_LIMIT),
-        "language": str(get_locale() or ""),  # the reader's language: their links' pages use it
+        "language": languages.requested(),  # the reader's `lang`: their links' pages use it
         "created_at": now}).scalar_one()
     # What happened, for the audit trail and the mail worker. A repeat whose reader did not
     # ask to hear the outcome calls for no email, so it needs no event: its row says it all.

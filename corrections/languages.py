@@ -83,6 +83,17 @@ def select_language() -> str:
                   browser=from_browser())
 
 
+def requested() -> str:
+    """The language this request names itself (the widget's `lang` field, the form's `lang`),
+    if the app speaks it, else "": what a reader's submission keeps for their link pages."""
+    if not has_request_context():
+        return ""
+    explicit = g.get("requested_language") or request.args.get("lang")
+    if explicit is None and request.mimetype in FORM_TYPES:
+        explicit = request.form.get("lang")
+    return supported(explicit) or ""
+
+
 def select_timezone() -> str:
     """Times on editors' pages are in the editor's time zone; elsewhere UTC."""
     if has_request_context() and current_user and current_user.is_authenticated:
