@@ -6,13 +6,14 @@
 - The dashboard and the pages behind editors' email links: the editor's own language.
 - The JSON API: the `lang` field the widget sends, else Accept-Language.
 - Sign-in and password pages: the language chosen with the page's switch (`?lang=`, kept in the
-  session), else Accept-Language.
+  session), else Accept-Language; the pages behind invitation and reset links: that editor's.
+- The command line: the shell's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English.
 
 Views that learn the site or the editor call `use_site()` / `use_editor()` before rendering.
 """
 import functools
-import os
 
+import click
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import refresh
 from flask_login import current_user
@@ -45,6 +46,15 @@ def from_browser() -> str | None:
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
+def from_environment() -> str | None:
+    """The command line's language: the shell's locale as Babel reads it (LANGUAGE, LC_ALL,
+    LC_MESSAGES, LANG; "C" and "POSIX" read as English)."""
+    from babel.core import default_locale
+    # Named first, so LC_CTYPE (which Python sets to C.UTF-8 when LANG names a locale the
+    # system lacks) never speaks for the messages.
+    return default_locale(("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"))
+
+
 def choose(*, editor: str | None = None, explicit: str | None = None,
            site: str | None = None, browser: str | None = None) -> str:
     """The rule, as data in priority order: an editor's own language, the language asked for,
@@ -57,9 +67,8 @@ def choose(*, editor: str | None = None, explicit: str | None = None,
 
 def select_language() -> str:
     """Flask-Babel's locale selector: `choose()` fed from the request."""
-    if not has_request_context():  # the command line: the user's own LANGUAGE/LC_ALL/LANG
-        return choose(explicit=next((os.environ[name] for name in ("LANGUAGE", "LC_ALL", "LANG")
-                                     if os.environ.get(name)), "").split(".")[0].split(":")[0])
+    if not has_request_context():
+        return choose(explicit=from_environment())
     blueprint = request.blueprint or ""
     editor = g.get("editor_language")
     if editor is None and EDITOR_BLUEPRINTS.intersection(request.blueprints) \
@@ -74,6 +83,17 @@ def select_language() -> str:
         explicit = explicit or session.get("lang")
     return choose(editor=editor, explicit=explicit, site=g.get("site_language"),
                   browser=from_browser())
+
+
+def requested() -> str:
+    """The language this request names itself (the widget's `lang` field, the form's `lang`),
+    if the app speaks it, else "": what a reader's submission keeps for their link pages."""
+    if not has_request_context():
+        return ""
+    explicit = g.get("requested_language") or request.args.get("lang")
+    if explicit is None and request.mimetype in FORM_TYPES:
+        explicit = request.form.get("lang")
+    return supported(explicit) or ""
 
 
 def select_timezone() -> str:
@@ -93,6 +113,13 @@ def use_site_language(language: str | None) -> None:
     """As use_site(), from the site's language code (None: no site is known)."""
     g.site_language = language
     refresh()
+
+
+def use_reader(site, language: str | None) -> None:
+    """This page is for a reader of `site` who wrote to it in `language` (stored with what
+    they sent): theirs, else the site's, else the browser's."""
+    g.requested_language = language if isinstance(language, str) else None
+    use_site(site)
 
 
 def use_editor(language: str | None) -> None:
@@ -161,3 +188,20 @@ def language_names() -> dict[str, str]:
             name = code
         names[code] = name[:1].upper() + name[1:]
     return names
+
+
+class Option(click.Option):
+    """click.Option whose help stays lazy, so --help shows it in the shell's language (click
+    would make it text at import, before any language is known)."""
+
+    def __init__(self, *args, help=None, **kwargs):
+        super().__init__(*args, help=help, **kwargs)
+        self.help = help
+
+    @property
+    def help(self) -> str | None:
+        return None if self._help is None else str(self._help)
+
+    @help.setter
+    def help(self, value) -> None:
+        self._help = value

@@ -206,6 +206,9 @@ class Submission(db.Model):
     #: Keyed hash of the client IP; the raw address is never stored.
     client_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     user_agent: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: The language the reader came with (the widget's or the form's `lang`), or "" if they
+    #: named none (or it was sent before this was kept): then the site's language applies.
+    language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[CorrectionRequest] = relationship(back_populates="submissions")

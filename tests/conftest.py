@@ -82,6 +82,8 @@ def _clear_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith("CORRECTIONS_") and not name.startswith("CORRECTIONS_TEST_"):
             monkeypatch.delenv(name)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):  # the command line's language
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

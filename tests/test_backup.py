@@ -146,7 +146,7 @@ def test_round_trip_sqlite_to_postgresql_to_sqlite_keeps_every_row(sqlite_url, p
 
     postgres = migrated(postgresql_url, tmp_path)
     imported = import_from(postgres, export_to(source, tmp_path / "desk.jsonl"))
-    assert "2 editor account(s) have no password here yet" in imported.output
+    assert "2 editor accounts have no password here yet" in imported.output
     assert tables(postgres) == original
     assert queue_counts(postgres) == queue_counts(source)
 
@@ -174,7 +174,7 @@ def test_export_leaves_out_password_hashes_and_delivered_mail_and_says_so(sqlite
     fill(app)
     lines = export_to(app, tmp_path / "desk.jsonl").read_text().splitlines()
     header, trailer = json.loads(lines[0]), json.loads(lines[-1])
-    assert header["format"] == "corrections-export" and header["schema"] == "0010"
+    assert header["format"] == "corrections-export" and header["schema"] == "0011"
     assert {"editor.password_hash", "outbox_message rows", "queue_count",
             "process_status"} <= set(header["left_out"])
     assert "scrypt" not in "\n".join(lines) and "password_hash" not in "\n".join(lines[1:])

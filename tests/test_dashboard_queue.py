@@ -227,14 +227,14 @@ def test_export_lists_the_filtered_queue(app, editor_client, report, make_site):
     report(**passage(1, kind="typo"))
     factual = report(**passage(2, kind="factual"))
     rows = export_rows(editor_client, "?kind=factual")
-    assert [int(r["id"]) for r in rows] == [factual]
-    assert rows[0]["passage"] == "passage number 2" and rows[0]["reports"] == "1"
+    assert [int(r["Request"]) for r in rows] == [factual]
+    assert rows[0]["Passage"] == "passage number 2" and rows[0]["Reports"] == "1"
 
 
 def test_export_runs_past_one_batch(app, editor_client, report, monkeypatch):
     monkeypatch.setattr(export, "EXPORT_BATCH", 2)
     numbers = [report(**passage(n)) for n in range(5)]
-    assert [int(r["id"]) for r in export_rows(editor_client)] == numbers[::-1]
+    assert [int(r["Request"]) for r in export_rows(editor_client)] == numbers[::-1]
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil.example\")", "+1+2", "-2+3", "@SUM(A1)",
@@ -242,7 +242,7 @@ def test_export_runs_past_one_batch(app, editor_client, report, monkeypatch):
 def test_export_neutralises_spreadsheet_formulas(editor_client, report, text):
     report(**passage(1, suggestion=text))
     [row] = export_rows(editor_client)
-    assert row["proposed"] == "'" + text.strip()  # the intake trims; the export adds the quote
+    assert row["Proposed"] == "'" + text.strip()  # the intake trims; the export adds the quote
 
 
 def test_csv_cell_leaves_ordinary_text_alone():

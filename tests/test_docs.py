@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Upper-case names in the documents that are not the app's settings.
 NOT_SETTINGS = {"CORRECTIONS_INSTANCE_PATH", "WEB_CONCURRENCY", "GUNICORN_BIND",
                 "CORRECTIONS_TEST_POSTGRESQL_URL", "CORRECTIONS_TEST_REDIS_URL",
-                "CORRECTIONS_TEST_REQUIRE", "SMTP_PORT", "PYTEST_ARGS", "VACUUM_INTO"}
+                "CORRECTIONS_TEST_REQUIRE", "SMTP_PORT", "PYTEST_ARGS", "VACUUM_INTO",
+                "LC_ALL", "LC_MESSAGES"}
 
 
 def settings_named_in(path: Path) -> set[str]:

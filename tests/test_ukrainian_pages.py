@@ -1,11 +1,21 @@
-"""Every page and email in Ukrainian carries no run of English words outside reader text."""
+"""Every page, email, export and command-line answer in Ukrainian carries no run of English
+words outside reader text."""
+import csv
 import html
+import io
+import os
 import re
+import signal
+import threading
+from datetime import UTC
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_datetime
 from flask import render_template
+from flask.cli import FlaskGroup
 
 from corrections.accounts import service as accounts
 from corrections.extensions import db
@@ -37,12 +47,13 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {"CSV", "JSON", "SMTP", "Atom", "UTC", "IPv4", "IPv6", "NUL", "UTF-8", "URL", "Enter",
            "Content-Type", "application/json", "data-site", "true", "false", "English", "me",
            "none", "origin", "origins", "http", "https", "www", "example.org", "Ctrl", "Esc",
-           "news.example.org", "SIGTERM", "flask --app corrections mail worker", "EET", "GMT", "UTF", "PDF"}
+           "news.example.org", "SIGTERM", "flask --app corrections mail worker", "make run", "EET", "GMT", "UTF", "PDF"}
 #: Everything a reader, an editor or the site supplied in the fixtures below.
 SUPPLIED = ["Kyiv Daily News", "City library reopens", "more then two hundred",
             "more than two hundred", "two hundred", "more", "“then” should be “than”.", "A. Reader",
             "Monday morning, and", "readers were waiting", "Spelling fixed.", "spammy phrase",
-            "A note by the admin", "Connection refused by the test"]
+            "A note by the admin", "Connection refused by the test", "The Daily Demo",
+            "The Example News", "Connection refused"]
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z’']+(?:[ ,.:;—-]+[A-Za-z][a-z’']+)+\b")
 
 
@@ -216,3 +227,161 @@ def test_every_email_in_ukrainian_has_no_english(app, desk):
     templates = {p.name for p in (ROOT / "templates/email/uk").glob("*") if not p.name.startswith("_")}
     english = {p.name for p in (ROOT / "templates/email/en").glob("*") if not p.name.startswith("_")}
     assert english <= templates, "every English email has a Ukrainian one"
+
+
+# --- the command line, the CSV export, the outbox, readers' and editors' link pages -------------
+
+#: click's own frame around a command's help and errors (click ships no Ukrainian), option
+#: names and choices: the same in every language.
+CLICK_FRAME = re.compile(r"Usage: [^\n]*|Options:|Commands:|Show this message and exit\.|Error:|"
+                         r"\[default: [^\]]*\]|\[required\]|\[[\w|-]+\]|--[\w-]+|\w+(?:\|\w+)+")
+UKRAINIAN_SHELL = {"LANG": "uk_UA.UTF-8"}
+
+
+def check_cli(result, where: str) -> None:
+    check_text(CLICK_FRAME.sub(" ", result.output), where)
+
+
+def check_text(text: str, where: str) -> None:
+    runs = english_runs(text)
+    assert runs == [], f"English in {where}: {runs[:5]}"
+
+
+def cyrillic(text: str) -> bool:
+    return bool(re.search(r"[а-яіїєґ]", text, re.IGNORECASE))
+
+
+COMMANDS = [["privacy", "purge"], ["privacy", "erase", "reader@example.net"],
+            ["privacy", "erase", "admin@news.example.org"], ["privacy", "erase", "not an address"],
+            ["mail", "send"], ["demo"], ["demo"], ["site", "add", "news", "--name", "Again",
+                                                   "--origin", ORIGIN, "--notify", "a@b.org"],
+            ["editor", "password", "nobody@news.example.org", "--password-stdin"]]
+#: (`flask --help` alone lists the commands before the app and its language are loaded.)
+HELP = [["privacy"], ["privacy", "purge"], ["privacy", "export"], ["privacy", "erase"],
+        ["mail"], ["mail", "send"], ["mail", "worker"], ["demo"], ["site", "add"],
+        ["editor", "add"], ["editor", "password"], ["export"], ["import"]]
+
+
+def test_commands_answer_in_the_shell_s_language(app, desk):
+    runner = app.test_cli_runner()
+    for command in COMMANDS:
+        result = runner.invoke(args=command, env=UKRAINIAN_SHELL, input="\n")
+        assert cyrillic(result.output), (command, result.output)
+        check_cli(result, " ".join(command))
+    english = runner.invoke(args=["privacy", "purge"], env={"LANG": "C.UTF-8"})
+    assert english.output.startswith("Purged what is older than")
+
+
+def test_command_help_is_in_the_shell_s_language(app):
+    runner, flask = app.test_cli_runner(), FlaskGroup(load_dotenv=False)  # as `flask` runs it
+    for command in HELP:
+        result = runner.invoke(flask, args=[*command, "--help"], env=UKRAINIAN_SHELL)
+        assert result.exit_code == 0 and cyrillic(result.output), (command, result.output)
+        check_cli(result, " ".join(command) + " --help")
+
+
+def test_mail_worker_speaks_the_shell_s_language(app, desk):
+    runner, handlers = app.test_cli_runner(), {s: signal.getsignal(s) for s in (signal.SIGTERM,
+                                                                                signal.SIGINT)}
+    stop = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    stop.start()
+    try:
+        result = runner.invoke(args=["mail", "worker", "--poll", "0.05"], env=UKRAINIAN_SHELL)
+    finally:
+        stop.cancel()
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert result.exit_code == 0, result.output
+    assert "Поштовий обробник: зупинено." in result.output
+    check_cli(result, "mail worker")
+
+
+def test_import_refusals_speak_the_shell_s_language(app, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = app.test_cli_runner().invoke(args=["import", str(empty)], env=UKRAINIAN_SHELL)
+    assert result.exit_code == 1 and "Файл порожній." in result.output
+
+
+def test_csv_export_headers_are_in_the_editor_s_language(desk):
+    response = desk["editor"].get("/dashboard/export.csv", headers={"Accept-Language": "en"})
+    header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert header[:3] == ["Запит", "Стан", "Сайт"]
+    assert set(re.findall(r"[A-Za-z]+", " ".join(header))) <= {"UTC"}, header
+
+
+def test_outbox_shows_times_in_the_editor_s_zone_and_language(app, desk):
+    page = desk["editor"].get("/dashboard/outbox", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    head = re.search(r"<thead>(.*?)</thead>", page, re.DOTALL).group(1)
+    assert set(re.findall(r"[A-Za-z]{2,}", visible_text(head))) == set(), head
+    with app.app_context():
+        failed = db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.FAILED)).first()
+        shown = format_datetime(failed.created_at.replace(tzinfo=UTC), "d MMM y, HH:mm zzz",
+                                tzinfo=ZoneInfo("Europe/Kyiv"), locale="uk")
+    assert html.escape(shown) in page
+
+
+@pytest.fixture
+def english_site_reader(app, make_site):
+    """An English site and a reader who wrote to it in Ukrainian and asked for the outcome."""
+    make_site(language="en")
+    sent = app.test_client().post("/api/v1/suggestions", json=suggestion_body(lang="uk"),
+                                  headers={"Origin": ORIGIN})
+    assert sent.status_code == 201
+    with app.app_context():
+        events.write_due_emails()
+        db.session.commit()
+        address = db.session.scalars(sa.select(readers.ReaderAddress)).one()
+        [body] = outbox_bodies(app, "reader_confirm")
+        return {"token": address.token, "confirm": re.search(
+            r"http://corrections\.test(/mail/confirm/[^\s\"<]+)", body).group(1)}
+
+
+def test_reader_link_pages_speak_the_reader_s_language_not_the_site_s(app, english_site_reader):
+    client = app.test_client()
+    english = {"Accept-Language": "en"}
+    confirm = client.get(english_site_reader["confirm"], headers=english)
+    done = client.post(english_site_reader["confirm"],
+                       data={"csrf_token": csrf_token_in(confirm.data)}, headers=english)
+    unsubscribe_path = f"/mail/unsubscribe/{english_site_reader['token']}"
+    unsubscribe = client.get(unsubscribe_path, headers=english)
+    unsubscribed = client.post(unsubscribe_path, data={"csrf_token": csrf_token_in(unsubscribe.data)},
+                               headers=english)
+    for where, page in {"confirm": confirm, "confirmed": done, "unsubscribe": unsubscribe,
+                        "unsubscribed": unsubscribed}.items():
+        assert page.status_code == 200, where
+        text = page.get_data(as_text=True)
+        assert '<html lang="uk"' in text, where
+        check(text, where)
+
+
+def test_a_reader_without_a_stored_language_gets_the_site_s(app, english_site_reader):
+    with app.app_context():
+        db.session.execute(sa.update(readers.ReaderAddress).values(language=""))
+        db.session.commit()
+    page = app.test_client().get(english_site_reader["confirm"], headers={"Accept-Language": "uk"})
+    assert '<html lang="en"' in page.get_data(as_text=True)
+
+
+def test_invitation_and_reset_pages_speak_the_editor_s_language(app, desk):
+    with app.app_context():
+        admin = db.session.scalars(sa.select(Editor)).one()
+        links_for = {"reset": accounts.password_link(admin, accounts.RESET),
+                     "invite": accounts.password_link(admin, accounts.INVITE)}
+    client = app.test_client()
+    for where, url in links_for.items():
+        page = client.get(url.removeprefix("http://corrections.test"),
+                          headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert '<html lang="uk"' in page, where
+        check(page, where)
+
+
+def test_the_demo_article_is_in_the_visitor_s_language(app_factory):
+    demo = app_factory(DEMO=True).test_client()
+    page = demo.get("/demo/", headers={"Accept-Language": "uk"}).get_data(as_text=True)
+    assert '<html lang="uk"' in page and "lang=uk" in page  # the form link carries it
+    check(page, "the demo article")
+    english = demo.get("/demo/?lang=en", headers={"Accept-Language": "uk"}).get_data(as_text=True)
+    assert "City library opens its doors" in english

@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
+from .. import languages
 from ..clients import client_key
 from ..extensions import limiter
 from . import service as accounts
@@ -197,6 +198,7 @@ def _choose_password(purpose: accounts.LinkPurpose, token: str):
         editor = accounts.editor_for_link(token, purpose)
     except accounts.PasswordLinkError as problem:
         return render_template("auth/link_invalid.html", message=str(problem)), 400
+    languages.use_editor(editor.language)  # the link names its editor: their language
     form = NewPasswordForm()
     error, status = None, 200
     if form.validate_on_submit():

@@ -4,6 +4,8 @@ import csv
 import io
 from collections.abc import Iterator
 
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
 from ..models import CorrectionRequest, Editor
 from .queries import Cursor, Filters, load, page_ids
@@ -11,9 +13,11 @@ from .queries import Cursor, Filters, load, page_ids
 #: Rows fetched per query while exporting, so an export of any size runs in bounded memory.
 EXPORT_BATCH = 1000
 
-CSV_COLUMNS = ("id", "state", "site", "article_title", "article_url", "kind", "passage",
-               "proposed", "reports", "assignee", "created_at", "last_report_at",
-               "publication_type", "public_note")
+#: The header row, in the editor's language (times in the rows are ISO 8601 in UTC).
+CSV_COLUMNS = (_l("Request"), _l("State"), _l("Site"), _l("Article title"), _l("Article URL"),
+               _l("Kind"), _l("Passage"), _l("Proposed"), _l("Reports"), _l("Assignee"),
+               _l("Created (UTC)"), _l("Last report (UTC)"), _l("Publication type"),
+               _l("Public note"))
 # A spreadsheet treats a cell starting with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 

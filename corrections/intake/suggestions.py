@@ -17,7 +17,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .. import clients, rate_limits
+from .. import clients, languages, rate_limits
 from ..extensions import db
 from ..models import (
     OPEN_STATES,
@@ -256,6 +256,7 @@ def _submit(connection: sa.Connection, suggestion: Suggestion, client: Client, *
         "comment": suggestion.comment, "name": suggestion.name, "email": suggestion.email,
         "notify": suggestion.notify, "client_hash": client_hash,
         "user_agent": clean_header(client.user_agent, USER_AGENT_LIMIT),
+        "language": languages.requested(),  # the reader's `lang`: their links' pages use it
         "created_at": now}).scalar_one()
     # What happened, for the audit trail and the mail worker. A repeat whose reader did not
     # ask to hear the outcome calls for no email, so it needs no event: its row says it all.

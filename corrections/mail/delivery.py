@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..database import lease_due
 from ..extensions import db
@@ -55,7 +56,8 @@ class Report:
         self.unsuccessful_ids |= other.unsuccessful_ids
 
     def __str__(self) -> str:
-        text = f"sent {self.sent}, to retry {self.retrying}, failed {self.failed}"
+        text = _("sent %(sent)d, to retry %(retrying)d, failed %(failed)d", sent=self.sent,
+                 retrying=self.retrying, failed=self.failed)
         return f"{text} ({self.connection_error})" if self.connection_error else text
 
 

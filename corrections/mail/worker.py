@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import database_problem
@@ -56,7 +57,7 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
             failures += 1
             if isinstance(error, SQLAlchemyError):
                 # The database may be restarting: say so once, try again later.
-                problem = f"database unavailable: {database_problem(error)}"
+                problem = _("database unavailable: %(why)s", why=database_problem(error))
                 if problem != last_problem:
                     log.warning("Mail worker: %s", problem)
             else:
@@ -64,16 +65,18 @@ def run(stop: threading.Event, *, poll_seconds: float | None = None,
                 log.exception("Mail worker: unexpected error; trying again")
             wait = poll * min(2 ** min(failures - 1, 10), MAX_BACKOFF_POLLS)
             if problem != last_problem:
-                say(f"Mail worker: {problem}; retrying in {wait:g}s (longer while it lasts).")
+                seconds = f"{wait:g}"
+                say(_("Mail worker: %(problem)s; retrying in %(seconds)s s (longer while it "
+                      "lasts).", problem=problem, seconds=seconds))
             last_problem = problem
             stop.wait(wait)
             continue
         for line in said:
             say(line)
         if result.sent or result.retrying or result.failed:
-            say(f"Mail worker: {result}.")
+            say(_("Mail worker: %(result)s.", result=result))
         if last_problem:
-            say("Mail worker: working again.")
+            say(_("Mail worker: working again."))
         last_problem, failures = None, 0
         stop.wait(poll)
 

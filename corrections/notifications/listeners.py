@@ -1,6 +1,8 @@
 """Where notifications listen: to the state machine (a request changed: tell its readers),
 and to the mail transport (before each delivery pass and each round of the worker: turn due
 events into emails, write due digests)."""
+from flask_babel import ngettext
+
 from ..mail import delivery, worker
 from ..workflow import transitions
 from . import digests, events, notify
@@ -16,7 +18,8 @@ def _write_due_emails(stop) -> None:
 
 def _write_due_digests(stop) -> str | None:
     written = digests.send_due_digests()
-    return f"Mail worker: wrote {written} digest(s)." if written else None
+    return ngettext("Mail worker: wrote %(num)d digest.", "Mail worker: wrote %(num)d digests.",
+                    written) if written else None
 
 
 def init_app(app) -> None:

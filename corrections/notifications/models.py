@@ -48,6 +48,9 @@ class ReaderAddress(db.Model):
     confirmed_at: Mapped[datetime | None]
     #: When the last confirmation email was written, if any.
     confirmation_sent_at: Mapped[datetime | None]
+    #: The `lang` of the reader's latest submission that named one ("" if none did): the
+    #: pages behind their links use it.
+    language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     site: Mapped[Site] = relationship()

@@ -72,6 +72,8 @@ def ask_to_confirm(submission: Submission, *, client_key: str) -> bool:
     reached. True if one was added."""
     site = submission.request.site
     address = address_of(site, submission.email)
+    if submission.language:  # the pages behind this address's links speak it
+        address.language = submission.language
     if address.confirmed_at is not None:
         return False
     sent = address.confirmation_sent_at
@@ -107,6 +109,12 @@ def address_for_link(signed: str) -> ReaderAddress:
         raise LinkError(404, _("This address is no longer on record, so there is "
                                "nothing to confirm."))
     return address
+
+
+def language_of(site: Site, email: str) -> str:
+    """The language `email` last wrote to `site` in ("" if unknown)."""
+    return db.session.scalar(sa.select(ReaderAddress.language).where(
+        ReaderAddress.site_id == site.id, ReaderAddress.email == email.lower())) or ""
 
 
 def address_for_token(token: str) -> ReaderAddress | None:

@@ -52,11 +52,13 @@ def unsubscribe(token: str):
     try:
         if form.validate_on_submit():
             site, email = readers.unsubscribe(token)
-            return _reader_page("unsubscribed", site, email=email)
+            return _reader_page("unsubscribed", site, email=email,
+                                language=readers.language_of(site, email))
         site, email = readers.read_unsubscribe_token(token)
     except links.LinkError as error:
         return _problem(error)
-    return _reader_page("unsubscribe", site, form=form, email=email)
+    return _reader_page("unsubscribe", site, form=form, email=email,
+                        language=readers.language_of(site, email))
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -65,16 +67,16 @@ def confirm_address(token: str):
     try:
         if form.validate_on_submit():
             address = notify.confirm_address(token)
-            return _reader_page("confirmed", address.site)
+            return _reader_page("confirmed", address.site, language=address.language)
         address = readers.address_for_link(token)
     except links.LinkError as error:
         return _problem(error)
-    return _reader_page("confirm", address.site, form=form)
+    return _reader_page("confirm", address.site, form=form, language=address.language)
 
 
-def _reader_page(name: str, site, **context):
-    """A page a reader reaches from an email: in the site's language, as the email was."""
-    languages.use_site(site)
+def _reader_page(name: str, site, *, language: str = "", **context):
+    """A page a reader reaches from an email: in the language they wrote in, else the site's."""
+    languages.use_reader(site, language)
     lang = template_language(f"mail/{{}}/{name}.html", str(get_locale()))
     return render_template(f"mail/{lang}/{name}.html", lang=lang, site=site, **context)
 

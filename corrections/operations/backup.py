@@ -17,6 +17,8 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..accounts import service as accounts
 from ..extensions import db
@@ -140,42 +142,48 @@ def _parse(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
         try:
             data = json.loads(text)
         except ValueError:
-            raise BackupError(f"Line {number} is not JSON: is this a file made by `export`?") from None
+            raise BackupError(_("Line %(number)s is not JSON: is this a file made by `export`?",
+                                 number=number)) from None
         if not isinstance(data, dict):
-            raise BackupError(f"Line {number} is not an object: is this a file made by `export`?")
+            raise BackupError(_("Line %(number)s is not an object: is this a file made by "
+                                "`export`?", number=number))
         yield number, data
 
 
 def _check_target(connection: sa.Connection, schema: str | None) -> None:
     here = schema_revision(connection)
     if here is None:
-        raise BackupError("This database has no tables yet: run `flask --app corrections db upgrade` "
-                          "first, then import.")
+        raise BackupError(_("This database has no tables yet: run `flask --app corrections db "
+                            "upgrade` first, then import."))
     if here != schema:
-        raise BackupError(f"The file is from schema revision {schema}, this database is at {here}: "
-                          "upgrade both to the same release first.")
+        raise BackupError(_("The file is from schema revision %(schema)s, this database is at "
+                            "%(here)s: upgrade both to the same release first.",
+                            schema=schema, here=here))
     for table in _tables():
         count = connection.scalar(sa.select(sa.func.count()).select_from(table))
         if count:
-            rows = "1 row" if count == 1 else f"{count} rows"
-            raise BackupError(f"This database is not empty ({table.name} has {rows}): "
-                              "import only into a new, migrated database.")
+            raise BackupError(ngettext(
+                "This database is not empty (%(table)s has %(num)d row): import only into a "
+                "new, migrated database.",
+                "This database is not empty (%(table)s has %(num)d rows): import only into a "
+                "new, migrated database.", count, table=table.name))
 
 
 def import_(lines: Iterable[str]) -> dict[str, int]:
     """Read an export into this (empty, migrated) database in one transaction; all or nothing."""
     parsed = _parse(lines)
     try:
-        _, header = next(parsed)
+        _line, header = next(parsed)
     except StopIteration:
-        raise BackupError("The file is empty.") from None
+        raise BackupError(_("The file is empty.")) from None
     if header.get("format") != FORMAT or header.get("version") != VERSION:
-        raise BackupError("The first line is not a corrections export header: is this a file made "
-                          "by `export`?")
+        raise BackupError(_("The first line is not a corrections export header: is this a file "
+                            "made by `export`?"))
     known = {t.name: t for t in _tables()}
     unknown = [name for name in header.get("tables", []) if name not in known]
     if unknown:
-        raise BackupError(f"The file has tables this release does not know: {', '.join(unknown)}.")
+        raise BackupError(_("The file has tables this release does not know: %(tables)s.",
+                            tables=", ".join(unknown)))
     counts: dict[str, int] = {}
     with db.engine.begin() as connection:
         _check_target(connection, header.get("schema"))
@@ -189,7 +197,7 @@ def import_(lines: Iterable[str]) -> dict[str, int]:
                 break
             name, row = data.get("table"), data.get("row")
             if name not in known or not isinstance(row, dict):
-                raise BackupError(f"Line {number} names no table of this export.")
+                raise BackupError(_("Line %(number)s names no table of this export.", number=number))
             if current is None or current.table.name != name:
                 _flush(connection, current, batch, later)
                 batch = []
@@ -205,11 +213,12 @@ def import_(lines: Iterable[str]) -> dict[str, int]:
         if current is not None:
             counts[current.table.name] = current.rows
         if trailer is None:
-            raise BackupError("The file ends before its last line: it was cut short, so nothing "
-                              "was imported.")
+            raise BackupError(_("The file ends before its last line: it was cut short, so "
+                                "nothing was imported."))
         expected = {name: count for name, count in trailer.get("rows", {}).items() if count}
         if expected != {name: count for name, count in counts.items() if count}:
-            raise BackupError("The file's rows do not add up to its last line: nothing was imported.")
+            raise BackupError(_("The file's rows do not add up to its last line: nothing was "
+                                "imported."))
         for table in _tables():
             _restart_sequence(connection, table)
     return counts
@@ -219,9 +228,11 @@ def _row(current: _TableImport, row: dict, later: list, number: int) -> dict:
     try:
         values = {name: current.decoders[name](value) for name, value in row.items()}
     except KeyError as error:
-        raise BackupError(f"Line {number}: {current.table.name} has no column {error}.") from None
+        raise BackupError(_("Line %(number)s: %(table)s has no column %(column)s.",
+                            number=number, table=current.table.name, column=error)) from None
     except (TypeError, ValueError):
-        raise BackupError(f"Line {number}: a date in {current.table.name} cannot be read.") from None
+        raise BackupError(_("Line %(number)s: a date in %(table)s cannot be read.",
+                            number=number, table=current.table.name)) from None
     for name, fill in current.fills.items():
         values[name] = fill()
     deferred = {name: values.pop(name) for name in current.self_references

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..extensions import db
 from ..models import (
@@ -44,10 +46,15 @@ class Purged:
     sessions: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.submissions} submission(s) lost their reader's details, "
-                f"{self.email_bodies} delivered email(s) their body, "
-                f"{self.reader_addresses} reader address(es) were deleted, "
-                f"{self.sessions} expired session(s) were deleted")
+        return ", ".join((
+            ngettext("%(num)d submission lost its reader's details",
+                     "%(num)d submissions lost their reader's details", self.submissions),
+            ngettext("%(num)d delivered email lost its body",
+                     "%(num)d delivered emails lost their body", self.email_bodies),
+            ngettext("%(num)d reader address was deleted",
+                     "%(num)d reader addresses were deleted", self.reader_addresses),
+            ngettext("%(num)d expired session was deleted",
+                     "%(num)d expired sessions were deleted", self.sessions)))
 
 
 def purge(older_than_days: int, now: datetime | None = None) -> Purged:
@@ -135,10 +142,16 @@ class Erased:
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"{self.submissions} submission(s) lost the reader's details (their text "
-                f"stays), {self.emails} email(s) to the address were deleted, "
-                f"{self.reader_addresses} confirmed address(es) and {self.unsubscribes} "
-                "unsubscribe record(s) were deleted")
+        return ", ".join((
+            ngettext("%(num)d submission lost the reader's details (its text stays)",
+                     "%(num)d submissions lost the reader's details (their text stays)",
+                     self.submissions),
+            ngettext("%(num)d email to the address was deleted",
+                     "%(num)d emails to the address were deleted", self.emails),
+            ngettext("%(num)d confirmed address was deleted",
+                     "%(num)d confirmed addresses were deleted", self.reader_addresses),
+            ngettext("%(num)d unsubscribe record was deleted",
+                     "%(num)d unsubscribe records were deleted", self.unsubscribes)))
 
 
 def erase(address: str) -> Erased:
@@ -152,7 +165,7 @@ def erase(address: str) -> Erased:
     done.reader_addresses = _count(sa.delete(ReaderAddress).where(ReaderAddress.email == address))
     done.unsubscribes = _count(sa.delete(MailUnsubscribe).where(MailUnsubscribe.email == address))
     if db.session.scalar(sa.select(Editor.id).where(Editor.email == address)) is not None:
-        done.notes.append("An editor account uses this address; it was kept (deactivate it "
-                          "on /dashboard/editors).")
+        done.notes.append(_("An editor account uses this address; it was kept (deactivate it "
+                            "on /dashboard/editors)."))
     db.session.commit()
     return done

@@ -45,7 +45,7 @@ def test_worker_logs_an_unexpected_error_backs_off_and_keeps_delivering(
     assert len(errors) == 2 and errors[0].exc_info[0] is KeyError
     # One line for the problem, with the wait doubling while it lasts, then recovery.
     assert said[0] == ("Mail worker: KeyError: 'a template variable nobody expected'; "
-                       "retrying in 0.01s (longer while it lasts).")
+                       "retrying in 0.01 s (longer while it lasts).")
     assert "Mail worker: working again." in said
 
 
