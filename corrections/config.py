@@ -41,6 +41,9 @@ MAIL_TIMEOUT = 10
 # Rate limits (Flask-Limiter). Use "redis://host:6379" when several processes serve the app:
 # with "memory://" each process counts for itself, so the limit grows with every worker.
 RATELIMIT_STORAGE_URI = "memory://"
+# Said here, not left to Flask-Limiter: its one limiter object keeps the last app's setting, so
+# an app that does not say would inherit another's "off".
+RATELIMIT_ENABLED = True
 # Seconds to wait for Redis; then, and while it stays unreachable, each process counts in its
 # own memory (logged as a warning) rather than refusing readers and editors.
 RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
