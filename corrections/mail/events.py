@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import notifications
 from ..extensions import db
-from ..models import CorrectionRequest, Event
+from ..models import CorrectionRequest, Event, utcnow
 from . import links, readers
 
 #: Events taken in one transaction. A batch shares its look-ups and its commit; on SQLite it
@@ -52,6 +52,7 @@ def write_batch(limit: int = BATCH) -> int:
                  joinedload(Event.request).joinedload(CorrectionRequest.site),
                  joinedload(Event.request).joinedload(CorrectionRequest.article))).unique().all()
     editors: dict[int, dict] = {}  # per site, for the batch
+    notified: list[int] = []
     for event in taken:
         request, submission = event.request, event.submission
         if event.action == "created":
@@ -59,9 +60,14 @@ def write_batch(limit: int = BATCH) -> int:
             if site.id not in editors:
                 editors[site.id] = links.editors_by_address(
                     notifications.unique_addresses(site.notify_emails))
-            notifications.new_request(request, submission, editors=editors[site.id])
+            notifications.new_request(request, submission, editors=editors[site.id],
+                                      notified=notified)
         if submission is not None and submission.notify and submission.email:
             # The client's keyed hash stands for the client: its address is never stored.
             readers.ask_to_confirm(submission, client_key=submission.client_hash)
+    if notified:
+        db.session.execute(sa.update(CorrectionRequest).where(CorrectionRequest.id.in_(notified))
+                           .values(notified_at=utcnow()),
+                           execution_options={"synchronize_session": False})
     db.session.commit()
     return len(ids)
