@@ -117,7 +117,12 @@ class DirectConnection:
 
     def __init__(self, engine: sa.Engine, busy_timeout: float):
         self.engine = engine
-        fairy = engine.raw_connection()
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        try:
+            fairy = engine.raw_connection()
+        except dbapi_error as error:  # as engine.connect() raises it: a 503, not a 500
+            raise sa.exc.DBAPIError.instance(None, None, error, dbapi_error, hide_parameters=True,
+                                              dialect=engine.dialect) from error
         fairy.detach()  # ours from now on: it no longer counts against the pool, nor returns to it
         self.fairy = fairy
         self.dbapi = fairy.dbapi_connection
