@@ -16,7 +16,8 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 DATABASE_CONNECT_TIMEOUT = 5
 # PostgreSQL connections each process keeps open (as many again may be opened at a peak).
 # A gunicorn sync worker serves one request at a time, so 2 is plenty; the server must allow
-# (gunicorn workers + mail workers) x 2 x DATABASE_POOL_SIZE connections.
+# (gunicorn workers + mail workers) x 2 x DATABASE_POOL_SIZE connections, plus one per gunicorn
+# worker (the intake's own write connection, kept outside the pool).
 DATABASE_POOL_SIZE = 2
 # Seconds a SQLite writer waits for another writer's lock before answering 503 "try again".
 SQLITE_BUSY_TIMEOUT = 15

@@ -2,6 +2,7 @@
 form, checked and normalised before anything is stored."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -197,7 +198,7 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
         email = rules.text("email")
     if email:
         try:
-            email = addresses.normalise(email)
+            email = _normalised_address(email)
         except addresses.AddressError as problem:
             rules.errors["email"] = str(problem)
             email = ""
@@ -221,6 +222,14 @@ def parse_suggestion(data: Any, *, origin: str | None = None, fresh_site: bool =
                       prefix=prefix, suffix=suffix, position=position, kind=kind,
                       proposed=proposed, comment=comment, name=name, email=email, notify=notify,
                       trap_filled=trap_filled, elapsed_ms=elapsed_ms)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised_address(email: str) -> str:
+    """addresses.normalise, remembered: readers send again from the same address, and checking
+    one costs more than the rest of the suggestion's fields. A refusal is not remembered (an
+    exception is never cached), so its message is always in the request's language."""
+    return addresses.normalise(email)
 
 
 def _position(value: Any, errors: dict[str, str]) -> tuple[int, int] | None:

@@ -79,17 +79,21 @@ def _written(suggestion: Suggestion) -> str:
                              suggestion.name)))
 
 
-def possible_block(dialect: str, with_email: bool) -> sa.ScalarSelect:
+def possible_block(dialect: str, domains: int | None) -> sa.ScalarSelect:
     """A column for a statement the intake makes anyway: the id of an entry that may block
-    the suggestion, else NULL; its values come from `block_parameters`. A phrase counts when
-    it occurs anywhere in the text, so this can say "maybe" where `blocking_entry` (word
-    boundaries) says no, never the reverse."""
+    the suggestion, else NULL; its values come from `block_parameters`, for an address with
+    `domains` domains (`block_shape`; None: no address). A phrase counts when it occurs anywhere
+    in the text, so this can say "maybe" where `blocking_entry` (word boundaries) says no,
+    never the reverse."""
     bind = sa.bindparam
     exact = [sa.and_(BlockEntry.kind == BlockKind.CLIENT, BlockEntry.value == bind("block_client"))]
-    if with_email:
+    if domains is not None:
+        # One parameter per domain, not an "expanding" IN: the statement is compiled once per
+        # shape and run on the driver's connection (intake.submit).
         exact.append(sa.and_(BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == bind("block_email")))
         exact.append(sa.and_(BlockEntry.kind == BlockKind.DOMAIN,
-                             BlockEntry.value.in_(bind("block_domains", expanding=True))))
+                             BlockEntry.value.in_([bind(f"block_domain_{i}")
+                                                   for i in range(domains)])))
     # instr/strpos, not LIKE: a phrase is text, never a pattern.
     find = sa.func.strpos if dialect == "postgresql" else sa.func.instr
     phrase = sa.and_(BlockEntry.kind == BlockKind.PHRASE,
@@ -97,10 +101,17 @@ def possible_block(dialect: str, with_email: bool) -> sa.ScalarSelect:
     return sa.select(sa.func.min(BlockEntry.id)).where(sa.or_(*exact, phrase)).scalar_subquery()
 
 
+def block_shape(suggestion: Suggestion) -> int | None:
+    """How many domains `possible_block` checks for this suggestion's address (None: no address)."""
+    return len(_domains(suggestion.email)) if suggestion.email else None
+
+
 def block_parameters(suggestion: Suggestion, client_hash: str) -> dict:
     parameters = {"block_client": client_hash, "block_text": _written(suggestion)}
     if suggestion.email:
-        parameters |= {"block_email": suggestion.email, "block_domains": _domains(suggestion.email)}
+        parameters["block_email"] = suggestion.email
+        parameters |= {f"block_domain_{i}": domain
+                       for i, domain in enumerate(_domains(suggestion.email))}
     return parameters
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import clients, languages, rate_limits
+from ..database import DirectConnection, DirectStatement, direct_connections
 from ..extensions import db
 from ..models import (
     OPEN_STATES,
@@ -163,19 +164,31 @@ class _Retry(enum.Enum):
     MAY_BE_BLOCKED = "may be blocked"
 
 
-@functools.cache
-def _statements(dialect: str, with_email: bool, block_checked: bool) -> dict[str, sa.Executable]:
-    """The write path's statements, built once per shape: building SQLAlchemy expressions
-    per request costs more than executing them. Values are bound at execution."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+#: The values each write statement is given (the rest is fixed in the statement).
+_REQUEST_KEYS = ("site_id", "article_id", "quote_exact", "quote_prefix", "quote_suffix",
+                 "position_start", "position_end", "kind", "proposed", "state", "version",
+                 "submission_count", "created_at", "updated_at", "last_submission_at")
+_SUBMISSION_KEYS = ("request_id", "reference", "article_url", "comment", "name", "email", "notify",
+                    "client_hash", "user_agent", "language", "created_at")
+_EVENT_KEYS = ("request_id", "submission_id", "created_at", "mail_due", "editor_id", "action",
+               "from_state", "to_state", "note")
+
+
+@functools.lru_cache(maxsize=64)  # per engine's dialect and shape
+def _statements(dialect: sa.Dialect, domains: int | None,
+                block_checked: bool) -> dict[str, DirectStatement]:
+    """The write path's statements, built and compiled once per shape: building SQLAlchemy
+    expressions, compiling them and SQLAlchemy's execution context cost more than running
+    them. Values are bound at execution."""
+    insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
     bind = sa.bindparam
     upsert = insert(Article).values(site_id=bind("site_id"), url=bind("url"),
                                     url_hash=bind("url_hash"), title=bind("title"),
                                     created_at=bind("now"), last_submission_at=bind("now"))
-    block = sa.null() if block_checked else spam.possible_block(dialect, with_email)
+    block = sa.null() if block_checked else spam.possible_block(dialect.name, domains)
     group = sa.select(CorrectionRequest.id, CorrectionRequest.state, CorrectionRequest.quote_exact,
                       CorrectionRequest.quote_prefix, CorrectionRequest.quote_suffix)
-    return {
+    statements = {
         # The upsert also reads the site's version and the block list: no statement of their own.
         "article": upsert.on_conflict_do_update(
             index_elements=["site_id", "url_hash"],
@@ -192,13 +205,21 @@ def _statements(dialect: str, with_email: bool, block_checked: bool) -> dict[str
             | ((CorrectionRequest.position_start < bind("position_end"))
                & (CorrectionRequest.position_end > bind("position_start"))))
         .order_by(CorrectionRequest.id),
-        "request": sa.insert(CorrectionRequest).returning(CorrectionRequest.id),
+        "request": (sa.insert(CorrectionRequest).returning(CorrectionRequest.id), _REQUEST_KEYS),
         "repeat": sa.update(CorrectionRequest).where(CorrectionRequest.id == bind("request_id_"))
         .values(submission_count=CorrectionRequest.submission_count + 1,
                 last_submission_at=bind("now")),
-        "submission": sa.insert(Submission).returning(Submission.id),
-        "event": sa.insert(Event),
+        "submission": (sa.insert(Submission).returning(Submission.id), _SUBMISSION_KEYS),
+        "event": (sa.insert(Event), _EVENT_KEYS),
     }
+    compiled = {}
+    for name, statement in statements.items():
+        statement, keys = statement if isinstance(statement, tuple) else (statement, ())
+        if not keys:  # the statement's own parameters that have no value yet
+            keys = tuple(name for name, bind in statement.compile(dialect=dialect).binds.items()
+                         if bind.required)
+        compiled[name] = DirectStatement(statement, dialect, keys)
+    return compiled
 
 
 def submit(suggestion: Suggestion, client: Client, *, client_hash: str,
@@ -206,58 +227,77 @@ def submit(suggestion: Suggestion, client: Client, *, client_hash: str,
     """Store a submission, grouped with an open request for the same passage, and the event
     that the mail worker turns into emails, in one transaction.
 
-    Plain Core statements, each answering what the next needs: the article upsert (which
-    also reads the site's version and the block list), the group look-up, then inserts. No
-    email is written here; the event carries what happened (mail.events). They run on a
-    connection of their own, not through the ORM session: its transaction bookkeeping cost
-    more than the statements. Leaving the block early (an error) rolls everything back.
+    Plain statements, each answering what the next needs: the article upsert (which also
+    reads the site's version and the block list), the group look-up, then inserts. No email
+    is written here; the event carries what happened (mail.events). They run compiled once,
+    on a driver connection this process keeps for the intake (database.DirectConnection),
+    not through the ORM session or SQLAlchemy's execution: their bookkeeping cost more than
+    the statements. Leaving early (an error) rolls everything back. A connection found broken
+    before the commit (the database restarted since its last use) is replaced and the
+    transaction, which the database rolled back, is made again once.
     """
-    with db.engine.connect() as connection:
-        return _submit(connection, suggestion, client, client_hash=client_hash,
-                       block_checked=block_checked)
+    connections = direct_connections(current_app)
+    for attempt in (1, 2):
+        connection = connections.take()
+        try:
+            return _submit(connection, suggestion, client, client_hash=client_hash,
+                           block_checked=block_checked)
+        except sa.exc.DBAPIError as error:
+            if not (error.connection_invalidated and connection.in_transaction and attempt == 1):
+                raise
+        finally:
+            connections.give_back(connection)
+    raise AssertionError("unreachable")
 
 
-def _submit(connection: sa.Connection, suggestion: Suggestion, client: Client, *,
+def _submit(connection: DirectConnection, suggestion: Suggestion, client: Client, *,
             client_hash: str, block_checked: bool) -> Receipt | _Retry:
-    statements = _statements(connection.dialect.name, bool(suggestion.email), block_checked)
+    statements = _statements(connection.engine.dialect, spam.block_shape(suggestion),
+                             block_checked)
     now = utcnow()
     site = suggestion.site
-    # The upsert takes the article's row lock on PostgreSQL and the write lock on SQLite (a
-    # write transaction begins IMMEDIATE, see database.py), so two identical reports arriving
-    # together are grouped one after the other, never both anew. The title is the reader's
-    # only for an article not seen before: after that it belongs to the newsroom.
+    # Everything the statements need is computed before the transaction begins, so that on
+    # SQLite the write lock is held for the statements alone.
     parameters = {"site_id": site.id, "url": suggestion.url, "title": suggestion.title, "now": now,
                   "url_hash": hashlib.sha256(suggestion.url.encode()).hexdigest()}
     if not block_checked:
         parameters |= spam.block_parameters(suggestion, client_hash)
-    article = connection.execute(statements["article"], parameters).one()
-    if article.site_version != site.version or article.block_id is not None:
-        connection.rollback()
-        return _Retry.SITE_CHANGED if article.site_version != site.version else _Retry.MAY_BE_BLOCKED
     position = suggestion.position or (None, None)
-    group = _find_group(connection.execute(statements["group"], {
-        "article_id": article.id, "proposed": suggestion.proposed, "exact": suggestion.exact,
-        "position_start": position[0], "position_end": position[1]}), suggestion)
-    if group is None:
-        request_id = connection.execute(statements["request"], {
-            "site_id": site.id, "article_id": article.id, "quote_exact": suggestion.exact,
-            "quote_prefix": suggestion.prefix, "quote_suffix": suggestion.suffix,
-            "position_start": position[0], "position_end": position[1],
-            "kind": suggestion.kind, "proposed": suggestion.proposed, "state": State.NEW,
-            "submission_count": 1, "created_at": now, "updated_at": now,
-            "last_submission_at": now}).scalar_one()
-    else:
-        request_id = group.id
-        # An SQL increment, so it never loses a count.
-        connection.execute(statements["repeat"], {"request_id_": request_id, "now": now})
     reference = _new_reference()
-    submission_id = connection.execute(statements["submission"], {
-        "request_id": request_id, "reference": reference, "article_url": suggestion.submitted_url,
+    submission = {
+        "reference": reference, "article_url": suggestion.submitted_url,
         "comment": suggestion.comment, "name": suggestion.name, "email": suggestion.email,
         "notify": suggestion.notify, "client_hash": client_hash,
         "user_agent": clean_header(client.user_agent, USER_AGENT_LIMIT),
         "language": languages.requested(),  # the reader's `lang`: their links' pages use it
-        "created_at": now}).scalar_one()
+        "created_at": now}
+    # The upsert takes the article's row lock on PostgreSQL; on SQLite the transaction holds
+    # the write lock from its start (begin), so two identical reports arriving together are
+    # grouped one after the other, never both anew. The title is the reader's only for an
+    # article not seen before: after that it belongs to the newsroom.
+    connection.begin()
+    article_id, site_version, block_id = connection.execute(statements["article"],
+                                                            parameters).fetchone()
+    if site_version != site.version or block_id is not None:
+        connection.rollback()
+        return _Retry.SITE_CHANGED if site_version != site.version else _Retry.MAY_BE_BLOCKED
+    group = _find_group(connection.execute(statements["group"], {
+        "article_id": article_id, "proposed": suggestion.proposed, "exact": suggestion.exact,
+        "position_start": position[0], "position_end": position[1]}).fetchall(), suggestion)
+    if group is None:
+        request_id = connection.execute(statements["request"], {
+            "site_id": site.id, "article_id": article_id, "quote_exact": suggestion.exact,
+            "quote_prefix": suggestion.prefix, "quote_suffix": suggestion.suffix,
+            "position_start": position[0], "position_end": position[1],
+            "kind": suggestion.kind, "proposed": suggestion.proposed, "state": State.NEW,
+            "version": 1, "submission_count": 1, "created_at": now, "updated_at": now,
+            "last_submission_at": now}).fetchone()[0]
+    else:
+        request_id = group[0]
+        # An SQL increment, so it never loses a count.
+        connection.execute(statements["repeat"], {"request_id_": request_id, "now": now})
+    submission_id = connection.execute(statements["submission"],
+                                       submission | {"request_id": request_id}).fetchone()[0]
     # What happened, for the audit trail and the mail worker. A repeat whose reader did not
     # ask to hear the outcome calls for no email, so it needs no event: its row says it all.
     event = {"request_id": request_id, "submission_id": submission_id, "created_at": now,
@@ -267,8 +307,9 @@ def _submit(connection: sa.Connection, suggestion: Suggestion, client: Client, *
             "action": "created", "from_state": None, "to_state": State.NEW,
             "note": "Reported by a reader."})
     elif suggestion.notify and suggestion.email:
+        state = State(group[1])
         connection.execute(statements["event"], event | {
-            "action": "reported_again", "from_state": group.state, "to_state": group.state,
+            "action": "reported_again", "from_state": state, "to_state": state,
             "note": "Reported again by a reader who asked to hear the outcome."})
     connection.commit()
     return Receipt(id=submission_id, reference=reference, site=site, notify=suggestion.notify)
@@ -280,18 +321,18 @@ def _squash(text: str) -> str:
 
 def _find_group(candidates, s: Suggestion):
     """Of the open requests for the same passage (same quote, or an overlapping position)
-    with the same proposed wording, the first whose context matches: a row with what
-    grouping needs, or None."""
+    with the same proposed wording, the first whose context matches: a row (id, state,
+    quote_exact, quote_prefix, quote_suffix), or None."""
     prefix, suffix = _squash(s.prefix), _squash(s.suffix)
     for candidate in candidates:
-        if candidate.quote_exact != s.exact or _context_matches(candidate, prefix, suffix):
+        if candidate[2] != s.exact or _context_matches(candidate, prefix, suffix):
             return candidate
     return None
 
 
 def _context_matches(candidate, prefix: str, suffix: str) -> bool:
     # Contexts of different lengths match when the shorter is the near end of the longer.
-    theirs_prefix, theirs_suffix = _squash(candidate.quote_prefix), _squash(candidate.quote_suffix)
+    theirs_prefix, theirs_suffix = _squash(candidate[3]), _squash(candidate[4])
     return ((theirs_prefix.endswith(prefix) or prefix.endswith(theirs_prefix))
             and (theirs_suffix.startswith(suffix) or suffix.startswith(theirs_suffix)))
 

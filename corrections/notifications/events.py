@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import CorrectionRequest, Event
+from ..models import CorrectionRequest, Event, utcnow
 from ..webhooks import service as webhooks
 from . import links, notify, readers
 
@@ -52,6 +52,7 @@ def write_batch(limit: int = BATCH) -> int:
                  joinedload(Event.request).joinedload(CorrectionRequest.site),
                  joinedload(Event.request).joinedload(CorrectionRequest.article))).unique().all()
     editors: dict[int, dict] = {}  # per site, for the batch
+    notified: list[int] = []
     for event in taken:
         request, submission = event.request, event.submission
         if event.action == "created":
@@ -59,10 +60,15 @@ def write_batch(limit: int = BATCH) -> int:
             if site.id not in editors:
                 editors[site.id] = links.editors_by_address(
                     notify.unique_addresses(site.notify_emails))
-            notify.new_request(request, submission, editors=editors[site.id])
+            notify.new_request(request, submission, editors=editors[site.id],
+                               notified=notified)
             webhooks.queue_for(event)  # here, not in the reader's request (its lean write path)
         if submission is not None and submission.notify and submission.email:
             # The client's keyed hash stands for the client: its address is never stored.
             readers.ask_to_confirm(submission, client_key=submission.client_hash)
+    if notified:
+        db.session.execute(sa.update(CorrectionRequest).where(CorrectionRequest.id.in_(notified))
+                           .values(notified_at=utcnow()),
+                           execution_options={"synchronize_session": False})
     db.session.commit()
     return len(ids)

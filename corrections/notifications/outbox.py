@@ -2,7 +2,7 @@
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
@@ -35,6 +35,18 @@ def _render(name: str, context: dict) -> str:
     return current_app.jinja_env.get_template(name).render(context)
 
 
+def _processed_context(language: str) -> dict:
+    """What the app's context processors add to a template, for emails in `language`: worked
+    out once per language in this application context (a request, or the mail worker's
+    pass), not once per email, for a worker writes thousands."""
+    made = g.setdefault("_email_context_by_language", {})
+    if language not in made:
+        context: dict = {}
+        current_app.update_template_context(context)
+        made[language] = context
+    return made[language]
+
+
 def enqueue(*, kind: str, recipient: str, template: str, context: dict, language: str = "en",
             subject: str | None = None, request: CorrectionRequest | None = None,
             headers: dict[str, str] | None = None) -> OutboxMessage:
@@ -44,8 +56,7 @@ def enqueue(*, kind: str, recipient: str, template: str, context: dict, language
     context = {**context, "lang": language, "recipient": recipient}
     folder = f"email/{language}/{template}"
     with force_locale(language):  # shared pieces and formatted dates follow the email's language
-        # The context processors run once for the message's parts, not once per part.
-        current_app.update_template_context(context)
+        context = {**_processed_context(language), **context}
         if subject is None:
             subject = _render(f"{folder}.subject.txt", context)
         body_text = _render(f"{folder}.txt", context)
