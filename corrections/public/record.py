@@ -10,21 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
-from ..models import Article, CorrectionRequest, PublicationType, PublicCorrection, Site
+from ..models import Article, CorrectionRequest, PublicCorrection, Site
 from ..text import is_number
 from ..urls import public_url_for, safe_link, text_fragment_url, url_hash
 
 PAGE_SIZE = 50          # entries per page of the feed and the read API
 ARTICLES_PER_PAGE = 20  # articles per page of the log
-TYPE_LABELS = {
-    PublicationType.CORRECTION: _l("Correction"),
-    PublicationType.CLARIFICATION: _l("Clarification"),
-    PublicationType.EDITORS_NOTE: _l("Editor’s note"),
-}
 
 
 class BadCursor(ValueError):
@@ -44,7 +38,7 @@ def parse_cursor(value: str) -> tuple[datetime, int]:
         raise BadCursor from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    if not is_number(ident) or len(ident) > 18:
+    if not is_number(ident):
         raise BadCursor
     return moment, int(ident)
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from .. import languages
 from ..errors import problem
+from ..labels import PUBLICATION_LABELS
 from ..sites import service as sites
 from ..urls import public_url_for
 from . import record as public_log
@@ -19,7 +20,7 @@ def _site_or_404(key: str):
 def _render(template: str, site, records, **context):
     jsonld = schema_org.document(records, site, lambda entry: public_log.entry_url(site, entry))
     return render_template(template, site=site, records=records, jsonld=jsonld,
-                           labels=public_log.TYPE_LABELS, passage_link=public_log.passage_link,
+                           labels=PUBLICATION_LABELS, passage_link=public_log.passage_link,
                            public_text=schema_org.public_text, **context)
 
 
@@ -54,7 +55,7 @@ def feed(key: str):
     items = public_log.entries(site)
     log_url = public_url_for("log.index", key=site.key)
     response = make_response(render_template(
-        "corrections/feed.xml", site=site, items=items, labels=public_log.TYPE_LABELS,
+        "corrections/feed.xml", site=site, items=items, labels=PUBLICATION_LABELS,
         log_url=log_url, feed_url=public_url_for("log.feed", key=site.key),
         passage_link=public_log.passage_link, public_text=schema_org.public_text,
         entry_url=lambda entry: public_log.entry_url(site, entry), iso=schema_org.iso))
