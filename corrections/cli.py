@@ -68,7 +68,7 @@ def create_editor(email: str, password: str, role: Role, language: str = "en") -
 @click.option("--notify", multiple=True, required=True, cls=Option,
               help=_l("An address that receives notifications."))
 @click.option("--language", default="en", show_default=True, cls=Option,
-              help=_l("The language of the site's pages for readers (one of LANGUAGES)."))
+              help=_l("The language of the site's pages for readers."))
 @click.option("--digest", "mode", default="immediate", show_default=True, cls=Option,
               type=click.Choice([m.value for m in NotifyMode]), help=_l("Notify at once or in a digest."))
 @click.option("--corrections-policy", default="", metavar="URL", cls=Option,
