@@ -219,7 +219,7 @@ class Event(db.Model):
 
     An event is also the outbox's record of what happened at intake (a new request, a repeat
     whose reader asked to hear the outcome): `mail_due` stays true until the mail worker has
-    written the emails it calls for, in one transaction with clearing it (mail.events).
+    written the emails it calls for, in one transaction with clearing it (notifications.events).
     """
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("correction_request.id"), index=True)
@@ -241,7 +241,7 @@ class Event(db.Model):
 class PublicCorrection(db.Model):
     """A correction as the public record shows it, apart from the queue item behind it.
 
-    Written only by queue.transition(): publishing creates it, amending changes its note,
+    Written only by workflow.transitions.transition(): publishing creates it, amending changes its note,
     withdrawing marks it withdrawn; reopening the request leaves it as it was, so nothing
     published ever disappears. Earlier wordings are kept in the request's audit trail.
     """

@@ -229,7 +229,7 @@ def submit(suggestion: Suggestion, client: Client, *, client_hash: str,
 
     Plain statements, each answering what the next needs: the article upsert (which also
     reads the site's version and the block list), the group look-up, then inserts. No email
-    is written here; the event carries what happened (mail.events). They run compiled once,
+    is written here; the event carries what happened (notifications.events). They run compiled once,
     on a driver connection this process keeps for the intake (database.DirectConnection),
     not through the ORM session or SQLAlchemy's execution: their bookkeeping cost more than
     the statements. Leaving early (an error) rolls everything back. A connection found broken

@@ -4,8 +4,8 @@ Editors: each address in the site's `notify_emails` gets its own message. Addres
 belong to active editor accounts get signed one-click action links (a link must name the
 editor who acts); other addresses get the same message without them, with a link to the
 request's page. Past NOTIFY_RATE_LIMIT new requests per site, the rest wait for one digest
-(mail.digests). Readers hear the outcome only if they asked to, at an address they confirmed
-for that site (mail.readers), once per outcome, in the site's language, and never after
+(notifications.digests). Readers hear the outcome only if they asked to, at an address they confirmed
+for that site (notifications.readers), once per outcome, in the site's language, and never after
 unsubscribing from that site.
 """
 import sqlalchemy as sa

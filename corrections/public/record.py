@@ -1,6 +1,6 @@
 """The public record of a site: what it published, amended and withdrawn, newest change first.
 
-Read by the log pages, the Atom feed and the read API; written only by queue.transition().
+Read by the log pages, the Atom feed and the read API; written only by workflow.transitions.transition().
 Pages are keyset pages on (changed_at, id), compared as typed tuples so that PostgreSQL and
 SQLite order them the same way.
 """

@@ -3,7 +3,7 @@
 Every change to a site made through the ORM bumps `Site.version` in the same flush (the
 listener next to the model), so a writer in any process invalidates every other process's copy: the
 intake reads the site's current version back from the article upsert it makes anyway
-(intake.submit) and, when it differs, forgets its copy and takes the suggestion again.
+(intake.suggestions.submit) and, when it differs, forgets its copy and takes the suggestion again.
 A copy is only ever trusted to accept; a refusal that depends on the site is checked against
 a fresh read first, so a site an admin just opened up is never refused on old data.
 """
