@@ -1,5 +1,5 @@
-"""The queue as editors work it: filters, keyset pages, counts, search, CSV export,
-one request's page, and editors' actions (which all go through queue.transition)."""
+"""The queue as editors read it: filters, per-database search, keyset pages, counts, and one
+request with what the page shows of it. (Actions: workflow.actions; CSV: export.py.)"""
 from __future__ import annotations
 
 import enum
