@@ -143,7 +143,7 @@ def check_action(token: str, request_id: int, action: str) -> OneClick:
     return OneClick(claims=claims, request=request, editor=editor)
 
 
-def act(token: str, request_id: int, action: str) -> Event:
+def act_from_link(token: str, request_id: int, action: str) -> Event:
     """Apply the link's action through the queue and spend the link, in one transaction."""
     checked = check_action(token, request_id, action)
     claims = checked.claims

@@ -30,7 +30,7 @@ def confirm_action(request_id: int, action: str, token: str):
     form = ButtonForm()
     try:
         if form.validate_on_submit():
-            event = links.act(token, request_id, action)
+            event = links.act_from_link(token, request_id, action)
             languages.use_editor(event.editor.language if event.editor else None)
             return render_template("mail/action_done.html", event=event,
                                    request_url=public_url_for("dashboard.request_detail",
