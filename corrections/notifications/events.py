@@ -52,6 +52,7 @@ def write_batch(limit: int = BATCH) -> int:
                  joinedload(Event.request).joinedload(CorrectionRequest.site),
                  joinedload(Event.request).joinedload(CorrectionRequest.article))).unique().all()
     editors: dict[int, dict] = {}  # per site, for the batch
+    endpoints: dict[int, list] = {}  # webhook endpoints per site, for the batch
     notified: list[int] = []
     for event in taken:
         request, submission = event.request, event.submission
@@ -60,9 +61,11 @@ def write_batch(limit: int = BATCH) -> int:
             if site.id not in editors:
                 editors[site.id] = links.editors_by_address(
                     notify.unique_addresses(site.notify_emails))
+                endpoints[site.id] = webhooks.active_endpoints(site.id)
             notify.new_request(request, submission, editors=editors[site.id],
                                notified=notified)
-            webhooks.queue_for(event)  # here, not in the reader's request (its lean write path)
+            # Here, not in the reader's request (its lean write path).
+            webhooks.queue_for(event, endpoints[site.id])
         if submission is not None and submission.notify and submission.email:
             # The client's keyed hash stands for the client: its address is never stored.
             readers.ask_to_confirm(submission, client_key=submission.client_hash)

@@ -164,17 +164,22 @@ def retry(delivery: WebhookDelivery) -> bool:
 
 # --- deliveries for an event ----------------------------------------------------------------
 
-def queue_for(event: Event) -> int:
+def active_endpoints(site_id: int) -> list[WebhookEndpoint]:
+    return list(db.session.scalars(sa.select(WebhookEndpoint).where(
+        WebhookEndpoint.site_id == site_id, WebhookEndpoint.active.is_(True))))
+
+
+def queue_for(event: Event, endpoints: list[WebhookEndpoint] | None = None) -> int:
     """Add a delivery of `event` for each of its site's endpoints that asked for it, to the
-    caller's session: the transaction that records the event commits them. Returns how many."""
+    caller's session: the transaction that records the event commits them. Returns how many.
+    `endpoints`: the site's active endpoints, when the caller already has them."""
     name = ACTION_EVENTS.get(event.action)
     if name is None:
         return 0
     request: CorrectionRequest = event.request
-    subscribed = [e for e in db.session.scalars(
-        sa.select(WebhookEndpoint).where(WebhookEndpoint.site_id == request.site_id,
-                                         WebhookEndpoint.active.is_(True)))
-        if name in e.events]
+    if endpoints is None:
+        endpoints = active_endpoints(request.site_id)
+    subscribed = [e for e in endpoints if name in e.events]
     if not subscribed:
         return 0
     db.session.flush()  # the event's id, and the public entry the transition just wrote
