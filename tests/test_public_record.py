@@ -354,16 +354,20 @@ def test_the_markup_escapes_what_would_end_the_script(app, client, report):
         "</script><script>alert(1)</script>"
 
 
-def test_the_publisher_names_the_corrections_policy_the_admin_set(app, client, admin_client,
-                                                                 published):
+def save_policy(app, admin_client, policy_url: str):
+    """Post the site's settings form, unchanged but for its corrections policy URL."""
     with app.app_context():
         site_id = db.session.scalar(sa.select(Site.id))
-    form = admin_client.get(f"/dashboard/sites/{site_id}").get_data(as_text=True)
-    token = csrf_token_in(form)
-    response = admin_client.post(f"/dashboard/sites/{site_id}", data={
+    token = csrf_token_in(admin_client.get(f"/dashboard/sites/{site_id}").get_data(as_text=True))
+    return admin_client.post(f"/dashboard/sites/{site_id}", data={
         "csrf_token": token, "key": "news", "name": "The Example News", "origins": ORIGIN,
         "notify_emails": "desk@news.example.org", "language": "en", "notify_mode": "immediate",
-        "corrections_policy_url": "https://news.example.org/about/corrections#policy"})
+        "corrections_policy_url": policy_url})
+
+
+def test_the_publisher_names_the_corrections_policy_the_admin_set(app, client, admin_client,
+                                                                 published):
+    response = save_policy(app, admin_client, "https://news.example.org/about/corrections#policy")
     assert response.status_code == 303, response.get_data(as_text=True)
     [block] = jsonld_blocks(client.get("/corrections/news").get_data(as_text=True))
     [node] = [n for n in jsonld.expand(block, {"documentLoader": offline_loader})
@@ -374,14 +378,7 @@ def test_the_publisher_names_the_corrections_policy_the_admin_set(app, client, a
 
 
 def test_a_corrections_policy_that_is_not_a_web_address_is_refused(app, admin_client, site):
-    with app.app_context():
-        site_id = db.session.scalar(sa.select(Site.id))
-    form = admin_client.get(f"/dashboard/sites/{site_id}").get_data(as_text=True)
-    token = csrf_token_in(form)
-    response = admin_client.post(f"/dashboard/sites/{site_id}", data={
-        "csrf_token": token, "key": "news", "name": "The Example News", "origins": ORIGIN,
-        "notify_emails": "desk@news.example.org", "language": "en", "notify_mode": "immediate",
-        "corrections_policy_url": "javascript:alert(1)"})
+    response = save_policy(app, admin_client, "javascript:alert(1)")
     assert response.status_code == 422
     with app.app_context():
         assert db.session.scalar(sa.select(Site.corrections_policy_url)) == ""

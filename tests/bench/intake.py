@@ -255,6 +255,23 @@ def probe(server: Server, load: loadgen.Load, article: int = 0) -> tuple[int, st
 
 # --- the apps under test ------------------------------------------------------------------
 
+def scratch_database(database: str, sqlite_path: Path,
+                     stack: contextlib.ExitStack) -> tuple[str | None, str | None]:
+    """A database for one run: (url, None), or (None, why there is none). PostgreSQL's is
+    made for the run and dropped when `stack` closes."""
+    if database == "sqlite":
+        return f"sqlite:///{sqlite_path}", None
+    from sqlalchemy.exc import OperationalError
+
+    from tests.helpers import create_scratch_postgresql
+    try:
+        url, drop = create_scratch_postgresql("corrections_bench")
+    except OperationalError as error:
+        return None, f"PostgreSQL is not reachable: {str(error.orig).splitlines()[0]}"
+    stack.callback(drop)
+    return url, None
+
+
 class Corrections:
     """A migrated database with one site, set up through the app's own command line."""
 
@@ -482,18 +499,9 @@ def run_contender(contender: Contender, options, stack: contextlib.ExitStack, is
         return
     database, kind = contender.key.split("-")
     contender.load = NEW if kind == "new" else GROUPED
-    if database == "sqlite":
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    else:
-        from sqlalchemy.exc import OperationalError
-
-        from tests.helpers import create_scratch_postgresql
-        try:
-            url, drop = create_scratch_postgresql("corrections_bench")
-        except OperationalError as error:
-            contender.skipped = f"PostgreSQL is not reachable: {str(error.orig).splitlines()[0]}"
-            return
-        stack.callback(drop)
+    url, contender.skipped = scratch_database(database, folder / "bench.sqlite3", stack)
+    if url is None:
+        return
     app = Corrections(url, folder / "instance")
     app.set_up()
     server = app.server(folder)

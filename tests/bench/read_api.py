@@ -45,6 +45,7 @@ from tests.bench.intake import (
     Server,
     machine_busy,
     process_cpu,
+    scratch_database,
     server_env,
     wait_for_quiet,
 )
@@ -156,18 +157,10 @@ def run(options) -> dict[str, Contender]:
         for key in ("sqlite", "postgresql"):
             if key not in contenders and not (key == "sqlite" and answer is None):
                 continue
-            if key == "sqlite":
-                url = f"sqlite:///{folder / 'read.sqlite3'}"
-            else:
-                from sqlalchemy.exc import OperationalError
-
-                from tests.helpers import create_scratch_postgresql
-                try:
-                    url, drop = create_scratch_postgresql("corrections_bench")
-                except OperationalError as error:
-                    contenders[key].skipped = f"PostgreSQL is not reachable: {error.orig}"
-                    continue
-                stack.callback(drop)
+            url, skipped = scratch_database(key, folder / "read.sqlite3", stack)
+            if url is None:
+                contenders[key].skipped = skipped
+                continue
             app = Corrections(url, folder / f"instance-{key}")
             app.set_up()
             made = publish_corrections(app, options.corrections)
