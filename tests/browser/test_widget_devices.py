@@ -147,7 +147,9 @@ def test_keyboard_alone_from_selection_to_sent(caret_browser, news, screenshot):
     # Esc closes the dialog and gives the focus back to where it was.
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
-    assert page.evaluate("document.activeElement === window.focusedBefore")
+    # The dialog's `close` event, which gives the focus back, is dispatched as a task after
+    # the dialog hides: wait for it (a timeout fails the test).
+    page.wait_for_function("document.activeElement === window.focusedBefore", timeout=5000)
 
     # Again, to the end: choose the kind with arrow keys, write, send.
     assert page.evaluate("getSelection().toString()") == "the mayors"  # the reader's place, kept
